@@ -1,0 +1,178 @@
+/*
+ * cnnrt — CPU inference runtime for convolutional networks trained in PyTorch.
+ *
+ * The one public header. ABI rule: every object is an opaque handle created and freed by
+ * the library; no struct layout is part of the API, so new fields never break callers.
+ *
+ * Threading: a cnnrt_model is immutable after loading and may be shared by any number of
+ * threads. A cnnrt_session owns the working memory (one arena) and must be used by one
+ * thread at a time. Error messages are per thread (cnnrt_last_error).
+ *
+ * Every function that can fail returns a cnnrt_status; on failure it sets a message that
+ * names what is wrong (file, node, field) and leaves its outputs untouched or NULL.
+ * NULL arguments are reported as CNNRT_ERR_ARGUMENT, never dereferenced.
+ */
+#ifndef CNNRT_H
+#define CNNRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CNNRT_VERSION_MAJOR 0
+#define CNNRT_VERSION_MINOR 1
+#define CNNRT_VERSION_PATCH 0
+#define CNNRT_VERSION_STRING "0.1.0"
+/* The model format version this library reads (docs/format.md). */
+#define CNNRT_FORMAT_VERSION 1
+
+/* Symbols exported from the shared library (everything else is hidden). */
+#if defined(CNNRT_BUILDING) && defined(__GNUC__)
+#define CNNRT_API __attribute__((visibility("default")))
+#else
+#define CNNRT_API
+#endif
+
+typedef struct cnnrt_model cnnrt_model;     /* immutable after load, shareable between threads */
+typedef struct cnnrt_session cnnrt_session; /* owns the arena; one per thread */
+
+typedef enum {
+  CNNRT_OK = 0,
+  CNNRT_ERR_IO = 1,          /* a file could not be opened or read */
+  CNNRT_ERR_FORMAT = 2,      /* malformed JSON, wrong field type, bad weight blob */
+  CNNRT_ERR_SHAPE = 3,       /* shapes or sizes that do not fit together */
+  CNNRT_ERR_UNSUPPORTED = 4, /* a valid PyTorch op or parameter value cnnrt does not run */
+  CNNRT_ERR_MEMORY = 5,      /* an allocation failed or a size overflowed */
+  CNNRT_ERR_ARGUMENT = 6,    /* a bad argument to an API call (NULL, wrong count, range) */
+  CNNRT_ERR_IMAGE = 7        /* an image could not be decoded or preprocessed */
+} cnnrt_status;
+
+/* Library version, e.g. "0.1.0" (same as CNNRT_VERSION_STRING of the built library). */
+CNNRT_API const char *cnnrt_version(void);
+
+/* Short constant name of a status, e.g. "CNNRT_ERR_FORMAT". */
+CNNRT_API const char *cnnrt_status_name(cnnrt_status status);
+
+/* Message of this thread's last failed call ("" if none). Valid until the next failing
+ * call on the same thread. */
+CNNRT_API const char *cnnrt_last_error(void);
+
+/* ---- Models ------------------------------------------------------------------------ */
+
+/* Loads model.json and the weight blob it names (resolved beside the JSON file). */
+CNNRT_API cnnrt_status cnnrt_model_load(const char *json_path, cnnrt_model **out);
+
+/* Loads from memory: the JSON text (json_len bytes, no NUL needed) and the weight blob.
+ * The weight bytes are copied; the caller's buffers may be freed after the call.
+ * weights may be NULL when weights_len is 0 (a model without weights). */
+CNNRT_API cnnrt_status cnnrt_model_load_memory(const char *json, size_t json_len,
+                                               const void *weights, size_t weights_len,
+                                               cnnrt_model **out);
+
+/* Frees a model. Accepts NULL. All sessions of the model must be freed first. */
+CNNRT_API void cnnrt_model_free(cnnrt_model *m);
+
+/* Floats in one input / output tensor at the model's declared batch size (0 for NULL). */
+CNNRT_API size_t cnnrt_model_input_count(const cnnrt_model *m);
+CNNRT_API size_t cnnrt_model_output_count(const cnnrt_model *m);
+
+/* Input shape [N, C, H, W] at the declared batch size. */
+CNNRT_API cnnrt_status cnnrt_model_input_shape(const cnnrt_model *m, size_t dims[4]);
+
+/* Output shape at the declared batch size: writes up to max_dims dims, sets *rank. */
+CNNRT_API cnnrt_status cnnrt_model_output_shape(const cnnrt_model *m, size_t *dims, int max_dims,
+                                                int *rank);
+
+/* Class labels: count (0 when the model has none) and the i-th label (NULL if out of range). */
+CNNRT_API size_t cnnrt_model_label_count(const cnnrt_model *m);
+CNNRT_API const char *cnnrt_model_label(const cnnrt_model *m, size_t i);
+
+/* 1 when the model's output rows are already probabilities (it ends in Softmax),
+ * 0 when they are logits (cnnrt_probabilities applies a softmax). */
+CNNRT_API int cnnrt_model_output_is_probability(const cnnrt_model *m);
+
+/* ---- Model introspection (nodes in execution order) --------------------------------- */
+
+CNNRT_API size_t cnnrt_model_node_count(const cnnrt_model *m);
+CNNRT_API const char *cnnrt_model_node_name(const cnnrt_model *m, size_t node);
+CNNRT_API const char *cnnrt_model_node_op(const cnnrt_model *m, size_t node);
+/* Output shape of a node at the declared batch size (rank in *rank, dims up to max_dims). */
+CNNRT_API cnnrt_status cnnrt_model_node_shape(const cnnrt_model *m, size_t node, size_t *dims,
+                                              int max_dims, int *rank);
+/* Number of weight floats of the node, and its multiply-accumulates at the declared batch. */
+CNNRT_API size_t cnnrt_model_node_param_count(const cnnrt_model *m, size_t node);
+CNNRT_API uint64_t cnnrt_model_node_macs(const cnnrt_model *m, size_t node);
+
+/* ---- Sessions ---------------------------------------------------------------------- */
+
+/* Creates a session at the model's declared batch size. threads <= 0 means 1.
+ * All working memory (one arena) is allocated here; cnnrt_run allocates nothing. */
+CNNRT_API cnnrt_status cnnrt_session_create(const cnnrt_model *m, int threads, cnnrt_session **out);
+
+/* Same for another batch size (>= 1); the planner plans the arena for that batch. */
+CNNRT_API cnnrt_status cnnrt_session_create_batch(const cnnrt_model *m, int threads, size_t batch,
+                                                  cnnrt_session **out);
+
+/* Frees a session. Accepts NULL. */
+CNNRT_API void cnnrt_session_free(cnnrt_session *s);
+
+/* The session's batch size, and its input/output float counts (batch included). */
+CNNRT_API size_t cnnrt_session_batch(const cnnrt_session *s);
+CNNRT_API size_t cnnrt_session_input_count(const cnnrt_session *s);
+CNNRT_API size_t cnnrt_session_output_count(const cnnrt_session *s);
+
+/* Arena size in bytes, and the sum of all intermediate tensors and scratch buffers if each
+ * had its own allocation (what the planner saved is the difference). */
+CNNRT_API size_t cnnrt_session_arena_bytes(const cnnrt_session *s);
+CNNRT_API size_t cnnrt_session_naive_bytes(const cnnrt_session *s);
+
+/* Where a node's output lives in the arena: byte offset and size. A node whose output is
+ * a view of its input (Flatten) reports its input's buffer; a node reading the graph input
+ * through a view reports *bytes = 0. */
+CNNRT_API cnnrt_status cnnrt_session_node_arena(const cnnrt_session *s, size_t node, size_t *offset,
+                                                size_t *bytes);
+
+/* Runs the model: input has cnnrt_session_input_count(s) floats (NCHW, batch first),
+ * output receives cnnrt_session_output_count(s) floats. Counts must match exactly.
+ * The same input gives bit-identical output in every session and for every thread count. */
+CNNRT_API cnnrt_status cnnrt_run(cnnrt_session *s, const float *input, size_t input_count,
+                                 float *output, size_t output_count);
+
+/* Called after each node by cnnrt_run_observed with the node's output (count floats,
+ * valid only during the call). */
+typedef void (*cnnrt_node_observer)(void *user, size_t node, const float *data, size_t count);
+
+/* cnnrt_run that also shows every node's output to observer (for dumps and debugging). */
+CNNRT_API cnnrt_status cnnrt_run_observed(cnnrt_session *s, const float *input, size_t input_count,
+                                          float *output, size_t output_count,
+                                          cnnrt_node_observer observer, void *user);
+
+/* ---- Images and classification ------------------------------------------------------ */
+
+/* Decodes a JPEG file and preprocesses it as the model's "preprocess" section says into
+ * one sample of the input (C*H*W floats: dst_count must equal that). */
+CNNRT_API cnnrt_status cnnrt_image_file_to_input(const cnnrt_model *m, const char *path, float *dst,
+                                                 size_t dst_count);
+
+/* Same from interleaved 8-bit pixels: channels 1 (gray) or 3 (RGB), row stride in bytes. */
+CNNRT_API cnnrt_status cnnrt_pixels_to_input(const cnnrt_model *m, const uint8_t *pixels, int width,
+                                             int height, int channels, size_t stride, float *dst,
+                                             size_t dst_count);
+
+/* Turns one output row (n floats) into probabilities: copies when the model ends in
+ * Softmax, applies a numerically stable softmax otherwise. */
+CNNRT_API cnnrt_status cnnrt_probabilities(const cnnrt_model *m, const float *row, float *probs,
+                                           size_t n);
+
+/* Indices of the k largest values of scores[0..n) in descending order (ties: lower index
+ * first). k must be <= n. */
+CNNRT_API cnnrt_status cnnrt_top_k(const float *scores, size_t n, size_t k, size_t *indices);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

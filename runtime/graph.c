@@ -1,0 +1,48 @@
+#include "runtime/graph.h"
+
+#include <stdlib.h>
+#include "runtime/checked.h"
+
+err_ctx graph_node_ctx(const cnnrt_model *m, size_t i) {
+  const graph_node *n = &m->nodes[i];
+  err_ctx e = {m->source, (long)n->json_index, n->name, n->op->name};
+  return e;
+}
+
+cnnrt_status graph_infer(const cnnrt_model *m, size_t batch, shape *values, size_t *scratch) {
+  values[GRAPH_INPUT_VALUE] = m->input_shape;
+  values[GRAPH_INPUT_VALUE].dim[0] = batch;
+  for (size_t i = 0; i < m->node_count; i++) {
+    const graph_node *n = &m->nodes[i];
+    err_ctx e = graph_node_ctx(m, i);
+    shape in[CNNRT_MAX_INPUTS];
+    size_t scratch_bytes = 0, bytes;
+    for (int k = 0; k < n->n_inputs; k++) in[k] = values[n->inputs[k]];
+    cnnrt_status st = n->op->infer(n->params, in, n->n_inputs, &values[i + 1], &scratch_bytes, &e);
+    if (st != CNNRT_OK) return st;
+    if (!shape_count(&values[i + 1], &bytes) || !mul_size(bytes, sizeof(float), &bytes))
+      return err_set(&e, CNNRT_ERR_MEMORY, "output size overflows");
+    if (scratch) scratch[i] = scratch_bytes;
+  }
+  return CNNRT_OK;
+}
+
+void graph_free(cnnrt_model *m) {
+  if (!m) return;
+  for (size_t i = 0; i < m->node_count; i++) {
+    free(m->nodes[i].name);
+    free(m->nodes[i].params);
+  }
+  free(m->nodes);
+  for (size_t i = 0; i < m->label_count; i++) free(m->labels[i]);
+  free(m->labels);
+  free(m->value_shapes);
+  free(m->blob);
+  free(m->input_name);
+  free(m->source);
+  free(m);
+}
+
+void cnnrt_model_free(cnnrt_model *m) {
+  graph_free(m);
+}

@@ -1,0 +1,49 @@
+/* The loaded model: nodes in execution order, their parsed parameters and the weights. */
+#ifndef CNNRT_RUNTIME_GRAPH_H
+#define CNNRT_RUNTIME_GRAPH_H
+
+#include "cnnrt.h"
+#include "ops/op.h"
+#include "runtime/preprocess.h"
+
+/* Values are tensors: value 0 is the graph input, value i + 1 the output of node i. */
+#define GRAPH_INPUT_VALUE 0
+
+typedef struct {
+  char *name;
+  const op_def *op;
+  void *params; /* op->params_size bytes, filled by op->parse */
+  int n_inputs;
+  size_t inputs[CNNRT_MAX_INPUTS]; /* value ids */
+  size_t param_count;              /* weight floats, for summaries */
+  size_t json_index;               /* position in the file's "nodes" array, for messages */
+} graph_node;
+
+struct cnnrt_model {
+  char *source; /* file name used in messages */
+  char *input_name;
+  shape input_shape; /* declared batch */
+  graph_node *nodes; /* execution (topological) order */
+  size_t node_count;
+  size_t output_value;
+  shape *value_shapes; /* node_count + 1, at the declared batch */
+  bool has_preprocess;
+  preprocess_spec preprocess;
+  char **labels;
+  size_t label_count;
+  float *blob; /* 64-byte aligned copy of the weight file */
+  size_t blob_bytes;
+};
+
+/* Infers every value's shape (values[0] = input shape with the given batch) and each
+ * node's scratch bytes (scratch may be NULL). Messages are prefixed with the model's
+ * source and the node. */
+cnnrt_status graph_infer(const cnnrt_model *m, size_t batch, shape *values, size_t *scratch);
+
+/* Frees everything a model owns; accepts a partly built model. */
+void graph_free(cnnrt_model *m);
+
+/* err_ctx naming node i of m. */
+err_ctx graph_node_ctx(const cnnrt_model *m, size_t i);
+
+#endif

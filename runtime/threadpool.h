@@ -1,0 +1,24 @@
+/* A fixed pool of worker threads, created once per session. */
+#ifndef CNNRT_RUNTIME_THREADPOOL_H
+#define CNNRT_RUNTIME_THREADPOOL_H
+
+#include <stddef.h>
+#include "cnnrt.h"
+
+typedef struct threadpool threadpool;
+
+/* Runs items [begin, end) of a parallel loop. */
+typedef void (*parallel_fn)(void *ctx, size_t begin, size_t end);
+
+/* threads <= 1 creates a pool that runs everything on the caller's thread. */
+cnnrt_status threadpool_create(int threads, threadpool **out);
+void threadpool_free(threadpool *tp);
+int threadpool_size(const threadpool *tp);
+
+/* Calls fn over [0, n) split into contiguous chunks, one per thread (the caller's thread
+ * takes the first); returns when all are done. Each item must be computed the same way
+ * whatever chunk it lands in, so results never depend on the thread count.
+ * tp may be NULL (serial). */
+void threadpool_for(threadpool *tp, size_t n, parallel_fn fn, void *ctx);
+
+#endif
