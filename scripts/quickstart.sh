@@ -1,0 +1,35 @@
+#!/bin/sh
+# The README's two commands.
+#   scripts/quickstart.sh demo   install what is missing, build, classify a bundled image
+#   scripts/quickstart.sh test   install what is missing, build, run the whole test suite
+set -eu
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build() { # build DIR [cmake options...]
+  dir=$1
+  shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+case "${1:-}" in
+  demo)
+    sh scripts/setup.sh build
+    build build -DCNNRT_BUILD_TESTS=OFF
+    ./build/cnnrt models/fashion_mnist/model.json models/fashion_mnist/samples/ankle_boot_0.jpg
+    ;;
+  test)
+    sh scripts/setup.sh test
+    sh scripts/check_format.sh
+    build build -DCNNRT_BUILD_TESTS=ON
+    ctest --test-dir build --output-on-failure -j 2
+    # The C suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+    build build-asan -DCNNRT_BUILD_TESTS=ON -DCNNRT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    ctest --test-dir build-asan --output-on-failure -LE python -j 2
+    ;;
+  *)
+    echo "usage: $0 demo|test" >&2
+    exit 2
+    ;;
+esac
