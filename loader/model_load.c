@@ -73,7 +73,7 @@ static cnnrt_status build_model(const cJSON *root, const blob_source *blob, cnnr
   if ((st = check_format(root, e)) || (st = loader_read_input(root, m, e)) ||
       (st = loader_read_preprocess(root, m, e)) || (st = loader_read_labels(root, m, e)) ||
       (st = loader_read_blob(root, blob, m, &has_blob, e)) ||
-      (st = loader_read_nodes(root, m, has_blob, e)))
+      (st = loader_read_nodes(root, m, has_blob, e)) || (st = graph_fold_batchnorm(m)))
     return st;
   if (!(m->value_shapes = calloc(m->node_count + 1, sizeof *m->value_shapes)))
     return err_set(e, CNNRT_ERR_MEMORY, "out of memory");

@@ -2,6 +2,7 @@
  * dilation, groups, bias, padding_mode). Portable kernel: im2col + a row-wise GEMM. */
 #include <inttypes.h>
 #include <string.h>
+#include "ops/affine_fold.h"
 #include "ops/attr.h"
 #include "ops/window.h"
 #include "runtime/checked.h"
@@ -265,3 +266,27 @@ static void run_conv2d(const void *params, const tensor *in, int n_in, tensor *o
 
 const op_def op_conv2d = {
     "Conv2d", 1, 1, sizeof(conv2d_params), 0, parse_conv2d, infer_conv2d, macs_conv2d, run_conv2d};
+
+size_t conv2d_weight_count(const void *params) {
+  return shape_numel(&((const conv2d_params *)params)->weight.shape);
+}
+
+size_t conv2d_out_channels(const void *params) {
+  return (size_t)((const conv2d_params *)params)->out_channels;
+}
+
+void conv2d_absorb_affine(void *params, const float *scale, const float *shift, float *new_weight,
+                          float *new_bias) {
+  conv2d_params *p = params;
+  size_t per_channel = conv2d_weight_count(p) / (size_t)p->out_channels;
+  for (size_t oc = 0; oc < (size_t)p->out_channels; oc++) {
+    for (size_t i = 0; i < per_channel; i++)
+      new_weight[oc * per_channel + i] = p->weight.data[oc * per_channel + i] * scale[oc];
+    new_bias[oc] = (p->has_bias ? p->bias.data[oc] : 0.0f) * scale[oc] + shift[oc];
+  }
+  p->weight.data = new_weight;
+  p->bias.data = new_bias;
+  p->bias.shape.rank = 1;
+  p->bias.shape.dim[0] = (size_t)p->out_channels;
+  p->has_bias = true;
+}

@@ -36,11 +36,22 @@ void graph_free(cnnrt_model *m) {
   free(m->nodes);
   for (size_t i = 0; i < m->label_count; i++) free(m->labels[i]);
   free(m->labels);
+  for (size_t i = 0; i < m->owned_count; i++) free(m->owned[i]);
+  free(m->owned);
   free(m->value_shapes);
   free(m->blob);
   free(m->input_name);
   free(m->source);
   free(m);
+}
+
+float *graph_alloc_floats(cnnrt_model *m, size_t count) {
+  float **grown = realloc(m->owned, (m->owned_count + 1) * sizeof *grown);
+  if (!grown) return NULL;
+  m->owned = grown;
+  float *data = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
+  if (data) m->owned[m->owned_count++] = data;
+  return data;
 }
 
 void cnnrt_model_free(cnnrt_model *m) {

@@ -33,7 +33,16 @@ struct cnnrt_model {
   size_t label_count;
   float *blob; /* 64-byte aligned copy of the weight file */
   size_t blob_bytes;
+  float **owned; /* weights made at load (folded BatchNorm), freed with the model */
+  size_t owned_count;
 };
+
+/* Allocates floats owned by the model (freed by graph_free); NULL when out of memory. */
+float *graph_alloc_floats(cnnrt_model *m, size_t count);
+
+/* Load-time rewrite: folds eval-mode BatchNorm2d into the Conv2d that feeds it when the
+ * conv's output has no other reader; the BatchNorm2d node then becomes a view. */
+cnnrt_status graph_fold_batchnorm(cnnrt_model *m);
 
 /* Infers every value's shape (values[0] = input shape with the given batch) and each
  * node's scratch bytes (scratch may be NULL). Messages are prefixed with the model's

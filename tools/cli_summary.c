@@ -17,7 +17,7 @@ static void print_row(const cnnrt_model *m, const cnnrt_session *s, size_t i) {
   cnnrt_model_node_shape(m, i, dims, 8, &rank);
   format_dims(dims, rank, shape_text, sizeof shape_text);
   cnnrt_session_node_arena(s, i, &offset, &bytes);
-  printf("%3zu  %-24s %-10s %-20s %10zu %14" PRIu64 " %12zu %12zu\n", i,
+  printf("%3zu  %-24s %-19s %-20s %10zu %14" PRIu64 " %12zu %12zu\n", i,
          cnnrt_model_node_name(m, i), cnnrt_model_node_op(m, i), shape_text,
          cnnrt_model_node_param_count(m, i), cnnrt_model_node_macs(m, i), offset, bytes);
 }
@@ -42,7 +42,7 @@ int cli_summary(const cnnrt_model *m, const cli_options *o) {
   format_dims(out_dims, out_rank, out_text, sizeof out_text);
   printf("model %s: input %s, output %s (declared batch), %zu nodes, summary at batch %zu\n",
          o->model, in_text, out_text, cnnrt_model_node_count(m), batch);
-  printf("%3s  %-24s %-10s %-20s %10s %14s %12s %12s\n", "#", "name", "op", "output shape",
+  printf("%3s  %-24s %-19s %-20s %10s %14s %12s %12s\n", "#", "name", "op", "output shape",
          "params", "MACs", "arena offset", "bytes");
   for (size_t i = 0; i < cnnrt_model_node_count(m); i++) {
     print_row(m, s, i);
