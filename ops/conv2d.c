@@ -1,21 +1,13 @@
 /* Conv2d: PyTorch's nn.Conv2d with every parameter (stride, padding incl. 'same'/'valid',
- * dilation, groups, bias, padding_mode). Portable kernel: im2col + a row-wise GEMM. */
+ * dilation, groups, bias, padding_mode): parameters, shapes and load-time weight packing.
+ * The kernels are in conv2d_run.c. */
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include "ops/affine_fold.h"
 #include "ops/attr.h"
-#include "ops/window.h"
+#include "ops/conv2d_internal.h"
 #include "runtime/checked.h"
-
-typedef enum { PAD_ZEROS, PAD_REFLECT, PAD_REPLICATE, PAD_CIRCULAR } padding_mode;
-
-typedef struct {
-  int64_t in_channels, out_channels, groups;
-  window_axis axis[2]; /* [0] = height, [1] = width */
-  padding_mode mode;
-  weight_ref weight, bias;
-  bool has_bias;
-} conv2d_params;
 
 static cnnrt_status parse_padding_mode(const attr_reader *a, padding_mode *mode, const err_ctx *e) {
   static const char *const names[] = {"zeros", "reflect", "replicate", "circular"};
@@ -105,9 +97,18 @@ static cnnrt_status parse_conv2d(const attr_reader *a, void *params, const err_c
   if ((st = attr_weight(a, "weight", wdims, 4, "out_channels, in_channels/groups, kH, kW",
                         &p->weight, e)))
     return st;
-  if (!p->has_bias) return attr_weight_absent(a, "bias", "bias is false", e);
   size_t bdims[1] = {(size_t)p->out_channels};
-  return attr_weight(a, "bias", bdims, 1, "out_channels", &p->bias, e);
+  if ((st = p->has_bias ? attr_weight(a, "bias", bdims, 1, "out_channels", &p->bias, e)
+                        : attr_weight_absent(a, "bias", "bias is false", e)))
+    return st;
+  p->epilogue.bias = p->has_bias ? p->bias.data : NULL;
+  p->epilogue.min = -INFINITY;
+  p->epilogue.max = INFINITY;
+  if (!conv2d_uses_gemm(p)) return CNNRT_OK;
+  float *packed = a->alloc_floats(a, conv2d_packed_floats(p));
+  if (!packed) return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
+  conv2d_pack_weights(p, packed);
+  return CNNRT_OK;
 }
 
 /* PyTorch pads with F.pad for non-zero modes: reflect needs pad < size, circular pad <= size. */
@@ -129,15 +130,6 @@ static cnnrt_status check_pad_fits(const conv2d_params *p, const shape *in, cons
   return CNNRT_OK;
 }
 
-/* True when the input itself is the im2col matrix (1x1 kernel, stride 1, no padding). */
-static bool is_pointwise(const conv2d_params *p) {
-  for (int i = 0; i < 2; i++)
-    if (p->axis[i].kernel != 1 || p->axis[i].stride != 1 || p->axis[i].pad_begin ||
-        p->axis[i].pad_end)
-      return false;
-  return true;
-}
-
 static cnnrt_status infer_conv2d(const void *params, const shape *in, int n_in, shape *out,
                                  size_t *scratch_bytes, const err_ctx *e) {
   const conv2d_params *p = params;
@@ -154,13 +146,8 @@ static cnnrt_status infer_conv2d(const void *params, const shape *in, int n_in, 
       (st = window_output_size(&p->axis[1], (int64_t)in->dim[3], "width", &ow, e)))
     return st;
   *out = shape4(in->dim[0], (size_t)p->out_channels, (size_t)oh, (size_t)ow);
-  size_t rows = (size_t)(p->in_channels * p->axis[0].kernel * p->axis[1].kernel), cols, bytes;
-  *scratch_bytes = 0;
-  if (is_pointwise(p)) return CNNRT_OK;
-  if (!mul_size((size_t)oh, (size_t)ow, &cols) || !mul_size(rows, cols, &bytes) ||
-      !mul_size(bytes, sizeof(float), &bytes))
+  if (!conv2d_scratch_bytes(p, (size_t)oh, (size_t)ow, scratch_bytes))
     return err_set(e, CNNRT_ERR_MEMORY, "im2col buffer size overflows");
-  *scratch_bytes = bytes;
   return CNNRT_OK;
 }
 
@@ -171,101 +158,14 @@ static uint64_t macs_conv2d(const void *params, const shape *in, int n_in, const
          (uint64_t)(p->axis[0].kernel * p->axis[1].kernel);
 }
 
-/* Index into an input axis of length size for padded coordinate i, or -1 for a zero. */
-static int64_t source_index(int64_t i, int64_t size, padding_mode mode) {
-  if (i >= 0 && i < size) return i;
-  switch (mode) {
-  case PAD_ZEROS:
-    return -1;
-  case PAD_REFLECT:
-    return i < 0 ? -i : 2 * (size - 1) - i;
-  case PAD_REPLICATE:
-    return i < 0 ? 0 : size - 1;
-  case PAD_CIRCULAR:
-    return ((i % size) + size) % size;
-  }
-  return -1;
-}
-
-typedef struct {
-  const conv2d_params *p;
-  const float *image; /* one sample [C, H, W] */
-  float *columns;     /* [C*kH*kW, OH*OW] */
-  float *result;      /* one sample [OC, OH, OW] */
-  int64_t h, w, oh, ow;
-} conv_job;
-
-/* Builds rows [begin, end) of the im2col matrix; row = (channel, ki, kj). */
-static void im2col_rows(void *ctx, size_t begin, size_t end) {
-  const conv_job *j = ctx;
-  const window_axis *ah = &j->p->axis[0], *aw = &j->p->axis[1];
-  for (size_t row = begin; row < end; row++) {
-    int64_t kj = (int64_t)row % aw->kernel, ki = (int64_t)row / aw->kernel % ah->kernel;
-    int64_t c = (int64_t)row / (aw->kernel * ah->kernel);
-    const float *plane = j->image + c * j->h * j->w;
-    float *dst = j->columns + row * (size_t)(j->oh * j->ow);
-    for (int64_t y = 0; y < j->oh; y++) {
-      int64_t sy =
-          source_index(y * ah->stride - ah->pad_begin + ki * ah->dilation, j->h, j->p->mode);
-      for (int64_t x = 0; x < j->ow; x++) {
-        int64_t sx =
-            source_index(x * aw->stride - aw->pad_begin + kj * aw->dilation, j->w, j->p->mode);
-        *dst++ = (sy < 0 || sx < 0) ? 0.0f : plane[sy * j->w + sx];
-      }
-    }
-  }
-}
-
-/* Output channels [begin, end): result[oc] = bias[oc] + weight[oc] . columns[group rows]. */
-static void gemm_channels(void *ctx, size_t begin, size_t end) {
-  const conv_job *j = ctx;
-  const conv2d_params *p = j->p;
-  size_t pixels = (size_t)(j->oh * j->ow);
-  size_t k = (size_t)(p->in_channels / p->groups * p->axis[0].kernel * p->axis[1].kernel);
-  size_t per_group = (size_t)(p->out_channels / p->groups);
-  for (size_t oc = begin; oc < end; oc++) {
-    const float *wrow = p->weight.data + oc * k;
-    const float *cols = j->columns + oc / per_group * k * pixels;
-    float *dst = j->result + oc * pixels;
-    float b = p->has_bias ? p->bias.data[oc] : 0.0f;
-    for (size_t i = 0; i < pixels; i++) dst[i] = b;
-    for (size_t r = 0; r < k; r++) {
-      float wv = wrow[r];
-      const float *src = cols + r * pixels;
-      for (size_t i = 0; i < pixels; i++) dst[i] += wv * src[i];
-    }
-  }
-}
-
-static void run_conv2d(const void *params, const tensor *in, int n_in, tensor *out, void *scratch,
-                       threadpool *tp) {
-  const conv2d_params *p = params;
-  const shape *is = &in[0].shape, *os = &out->shape;
-  conv_job j = {p,
-                NULL,
-                scratch,
-                NULL,
-                (int64_t)is->dim[2],
-                (int64_t)is->dim[3],
-                (int64_t)os->dim[2],
-                (int64_t)os->dim[3]};
-  size_t in_sample = is->dim[1] * is->dim[2] * is->dim[3];
-  size_t out_sample = os->dim[1] * os->dim[2] * os->dim[3];
-  size_t rows = (size_t)(p->in_channels * p->axis[0].kernel * p->axis[1].kernel);
-  (void)n_in;
-  for (size_t n = 0; n < is->dim[0]; n++) {
-    j.image = in[0].data + n * in_sample;
-    j.result = out->data + n * out_sample;
-    if (is_pointwise(p))
-      j.columns = (float *)j.image;
-    else
-      threadpool_for(tp, rows, im2col_rows, &j);
-    threadpool_for(tp, (size_t)p->out_channels, gemm_channels, &j);
-  }
-}
-
-const op_def op_conv2d = {
-    "Conv2d", 1, 1, sizeof(conv2d_params), 0, parse_conv2d, infer_conv2d, macs_conv2d, run_conv2d};
+const op_def op_conv2d = {.name = "Conv2d",
+                          .min_inputs = 1,
+                          .max_inputs = 1,
+                          .params_size = sizeof(conv2d_params),
+                          .parse = parse_conv2d,
+                          .infer = infer_conv2d,
+                          .macs = macs_conv2d,
+                          .run = conv2d_run};
 
 size_t conv2d_weight_count(const void *params) {
   return shape_numel(&((const conv2d_params *)params)->weight.shape);
@@ -275,8 +175,13 @@ size_t conv2d_out_channels(const void *params) {
   return (size_t)((const conv2d_params *)params)->out_channels;
 }
 
+size_t conv2d_packed_count(const void *params) {
+  const conv2d_params *p = params;
+  return conv2d_uses_gemm(p) ? conv2d_packed_floats(p) : 0;
+}
+
 void conv2d_absorb_affine(void *params, const float *scale, const float *shift, float *new_weight,
-                          float *new_bias) {
+                          float *new_bias, float *new_packed) {
   conv2d_params *p = params;
   size_t per_channel = conv2d_weight_count(p) / (size_t)p->out_channels;
   for (size_t oc = 0; oc < (size_t)p->out_channels; oc++) {
@@ -289,4 +194,6 @@ void conv2d_absorb_affine(void *params, const float *scale, const float *shift, 
   p->bias.shape.rank = 1;
   p->bias.shape.dim[0] = (size_t)p->out_channels;
   p->has_bias = true;
+  p->epilogue.bias = new_bias;
+  if (new_packed) conv2d_pack_weights(p, new_packed);
 }

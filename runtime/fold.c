@@ -24,11 +24,13 @@ static cnnrt_status try_fold(cnnrt_model *m, size_t bn, float *scale, float *shi
     return CNNRT_OK; /* a channel mismatch is reported by shape inference */
   float *weight = graph_alloc_floats(m, conv2d_weight_count(conv->params));
   float *bias = weight ? graph_alloc_floats(m, channels) : NULL;
-  if (!bias) {
+  size_t packed_count = conv2d_packed_count(conv->params);
+  float *packed = bias && packed_count ? graph_alloc_floats(m, packed_count) : NULL;
+  if (!bias || (packed_count && !packed)) {
     err_ctx e = graph_node_ctx(m, bn);
     return err_set(&e, CNNRT_ERR_MEMORY, "out of memory folding into '%s'", conv->name);
   }
-  conv2d_absorb_affine(conv->params, scale, shift, weight, bias);
+  conv2d_absorb_affine(conv->params, scale, shift, weight, bias, packed);
   norm->op = &op_batchnorm2d_folded;
   return CNNRT_OK;
 }

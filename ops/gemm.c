@@ -1,0 +1,82 @@
+#include "ops/gemm.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops/gemm_kernels.h"
+
+size_t gemm_packed_a_floats(size_t m, size_t k) {
+  return (m + GEMM_MR - 1) / GEMM_MR * GEMM_MR * k;
+}
+
+void gemm_pack_a(const float *a, size_t lda, size_t m, size_t k, float *packed) {
+  for (size_t row0 = 0; row0 < m; row0 += GEMM_MR)
+    for (size_t p = 0; p < k; p++)
+      for (size_t r = 0; r < GEMM_MR; r++)
+        *packed++ = row0 + r < m ? a[(row0 + r) * lda + p] : 0.0f;
+}
+
+void gemm_kernel_portable(size_t k, const float *a, const float *b, const float *bias, float min,
+                          float max, float *c, size_t ldc) {
+  float acc[GEMM_MR][GEMM_NR];
+  for (int r = 0; r < GEMM_MR; r++)
+    for (int j = 0; j < GEMM_NR; j++) acc[r][j] = bias[r];
+  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += GEMM_NR)
+    for (int r = 0; r < GEMM_MR; r++)
+      for (int j = 0; j < GEMM_NR; j++) acc[r][j] += a[r] * b[j];
+  for (int r = 0; r < GEMM_MR; r++)
+    for (int j = 0; j < GEMM_NR; j++) {
+      float v = acc[r][j] < min ? min : acc[r][j];
+      c[(size_t)r * ldc + (size_t)j] = v > max ? max : v;
+    }
+}
+
+/* 0 = not chosen yet, 1 = portable, 2 = avx2 */
+static atomic_int chosen_kernel;
+static atomic_bool forced_portable;
+
+static int choose_kernel(void) {
+  int k = atomic_load(&chosen_kernel);
+  if (k) return k;
+  k = 1;
+#ifdef CNNRT_HAVE_AVX2_KERNEL
+  const char *env = getenv("CNNRT_PORTABLE");
+  __builtin_cpu_init();
+  if (!(env && env[0] == '1') && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    k = 2;
+#endif
+  atomic_store(&chosen_kernel, k);
+  return k;
+}
+
+static gemm_kernel_fn current_kernel(void) {
+#ifdef CNNRT_HAVE_AVX2_KERNEL
+  if (!atomic_load(&forced_portable) && choose_kernel() == 2) return gemm_kernel_avx2;
+#endif
+  return gemm_kernel_portable;
+}
+
+bool gemm_force_portable(bool on) {
+  return atomic_exchange(&forced_portable, on);
+}
+
+const char *gemm_kernel_name(void) {
+  return current_kernel() == gemm_kernel_portable ? "portable" : "avx2-fma";
+}
+
+void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
+                const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
+  gemm_kernel_fn kernel = current_kernel();
+  float tile[GEMM_MR * GEMM_NR], bias[GEMM_MR];
+  for (size_t row0 = 0; row0 < m; row0 += GEMM_MR, packed_a += GEMM_MR * k) {
+    size_t rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
+    for (size_t r = 0; r < GEMM_MR; r++) bias[r] = ep->bias && r < rows ? ep->bias[row0 + r] : 0;
+    if (rows == GEMM_MR && ncols == GEMM_NR) {
+      kernel(k, packed_a, b_panel, bias, ep->min, ep->max, c + row0 * ldc, ldc);
+      continue;
+    }
+    kernel(k, packed_a, b_panel, bias, ep->min, ep->max, tile, GEMM_NR); /* edge tile */
+    for (size_t r = 0; r < rows; r++)
+      memcpy(c + (row0 + r) * ldc, tile + r * GEMM_NR, ncols * sizeof(float));
+  }
+}

@@ -1,0 +1,41 @@
+/* Packed single-precision GEMM, the engine of Conv2d and Linear.
+ *
+ * C[m x n] = A[m x k] * B[k x n] + bias, optionally clamped (fused ReLU / ReLU6).
+ * A (the weights) is packed once at load into panels of GEMM_MR rows; B (im2col columns
+ * or activations) is packed per run into panels of GEMM_NR columns, so that the
+ * micro-kernel streams both contiguously and keeps a GEMM_MR x GEMM_NR tile of C in
+ * registers. Each element of C is accumulated in k order by one call, so results never
+ * depend on how panels are split across threads. */
+#ifndef CNNRT_OPS_GEMM_H
+#define CNNRT_OPS_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GEMM_MR 6
+#define GEMM_NR 16
+
+typedef struct {
+  const float *bias; /* m values, or NULL */
+  float min, max;    /* clamp of the result: -INFINITY / INFINITY for none */
+} gemm_epilogue;
+
+/* Floats needed to pack an m x k matrix A. */
+size_t gemm_packed_a_floats(size_t m, size_t k);
+
+/* Packs row-major A (row stride lda) into ceil(m / MR) panels of k x MR (zero padded). */
+void gemm_pack_a(const float *a, size_t lda, size_t m, size_t k, float *packed);
+
+/* Computes the columns of one B panel (k x NR floats, row j of the panel = row j of B):
+ * c[i * ldc + j] for rows i < m and columns j < ncols (<= NR). */
+void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
+                const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols);
+
+/* Forces the portable micro-kernel (tests compare it with the SIMD one); returns the
+ * previous setting. Also forced by the environment variable CNNRT_PORTABLE=1. */
+bool gemm_force_portable(bool on);
+
+/* Name of the micro-kernel in use: "avx2-fma" or "portable". */
+const char *gemm_kernel_name(void);
+
+#endif

@@ -1,0 +1,42 @@
+/* The AVX2 + FMA micro-kernel: a 6 x 16 tile of C in 12 ymm accumulators. This file is
+ * compiled with -mavx2 -mfma and only called when the CPU has both (ops/gemm.c).
+ * The accumulators are named variables, not an array: GCC keeps an array in memory and
+ * would store it on every iteration. */
+#include <immintrin.h>
+#include "ops/gemm.h"
+#include "ops/gemm_kernels.h"
+
+/* max/min return their second operand for NaN: keep the value second so NaN survives */
+#define CLAMP_STORE(dst, v) _mm256_storeu_ps(dst, _mm256_min_ps(hi, _mm256_max_ps(lo, v)))
+
+void gemm_kernel_avx2(size_t k, const float *a, const float *b, const float *bias, float min,
+                      float max, float *c, size_t ldc) {
+  __m256 c00 = _mm256_set1_ps(bias[0]), c01 = c00;
+  __m256 c10 = _mm256_set1_ps(bias[1]), c11 = c10;
+  __m256 c20 = _mm256_set1_ps(bias[2]), c21 = c20;
+  __m256 c30 = _mm256_set1_ps(bias[3]), c31 = c30;
+  __m256 c40 = _mm256_set1_ps(bias[4]), c41 = c40;
+  __m256 c50 = _mm256_set1_ps(bias[5]), c51 = c50;
+  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += GEMM_NR) {
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;
+    av = _mm256_broadcast_ss(a + 0);
+    c00 = _mm256_fmadd_ps(av, b0, c00), c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10), c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20), c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30), c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40), c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50), c51 = _mm256_fmadd_ps(av, b1, c51);
+  }
+  __m256 lo = _mm256_set1_ps(min), hi = _mm256_set1_ps(max);
+  CLAMP_STORE(c, c00), CLAMP_STORE(c + 8, c01), c += ldc;
+  CLAMP_STORE(c, c10), CLAMP_STORE(c + 8, c11), c += ldc;
+  CLAMP_STORE(c, c20), CLAMP_STORE(c + 8, c21), c += ldc;
+  CLAMP_STORE(c, c30), CLAMP_STORE(c + 8, c31), c += ldc;
+  CLAMP_STORE(c, c40), CLAMP_STORE(c + 8, c41), c += ldc;
+  CLAMP_STORE(c, c50), CLAMP_STORE(c + 8, c51);
+}
