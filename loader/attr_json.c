@@ -4,6 +4,7 @@
 #include <string.h>
 #include "loader/json_util.h"
 #include "runtime/checked.h"
+#include "runtime/graph.h"
 
 #define WEIGHT_ALIGNMENT 64
 
@@ -40,11 +41,19 @@ static cnnrt_status read_ints(const attr_reader *a, const char *key, int64_t *va
     return err_set(e, CNNRT_ERR_FORMAT, "%s must be an integer%s, got %s", key,
                    max_count > 1 ? " or an array of integers" : "", json_type_name(item));
   int n = cJSON_GetArraySize(item), i = 0;
-  if (max_count == 1 || n < 1 || n > max_count)
+  if (max_count == 1 || n < 1 || n > max_count) {
+    if (max_count > 2)
+      return err_set(e, CNNRT_ERR_FORMAT, "%s must be an array of 1 to %d integers, got %d", key,
+                     max_count, n);
     return err_set(e, CNNRT_ERR_FORMAT, "%s must be %s, got an array of %d", key,
                    max_count == 1 ? "one integer" : "an integer or a pair [h, w]", n);
+  }
   const cJSON *el;
   cJSON_ArrayForEach(el, item) {
+    if (cJSON_IsNull(el)) { /* PyTorch's None inside a tuple, e.g. output_size=(None, 7) */
+      vals[i++] = ATTR_NONE;
+      continue;
+    }
     if (!json_as_int(el, &vals[i]))
       return err_set(e, CNNRT_ERR_FORMAT, "%s[%d] must be an integer, got %s", key, i,
                      json_type_name(el));
@@ -150,6 +159,11 @@ static cnnrt_status read_weight(const attr_reader *a, const char *key, weight_re
   return CNNRT_OK;
 }
 
+static float *alloc_floats(const attr_reader *a, size_t count) {
+  const attr_json *r = impl_of(a);
+  return r->model ? graph_alloc_floats(r->model, count) : NULL;
+}
+
 static cnnrt_status check_object(const cJSON *obj, const char *what, const err_ctx *e) {
   if (obj && !cJSON_IsObject(obj))
     return err_set(e, CNNRT_ERR_FORMAT, "%s must be an object, got %s", what, json_type_name(obj));
@@ -170,8 +184,14 @@ cnnrt_status attr_json_init(attr_json *r, const cJSON *params, const cJSON *weig
   r->blob = blob;
   r->blob_bytes = blob_bytes;
   r->has_blob_file = has_blob_file;
-  attr_reader reader = {r,           read_ints,  read_number, read_boolean, read_is_string,
-                        read_string, read_weight};
+  attr_reader reader = {.impl = r,
+                        .ints = read_ints,
+                        .number = read_number,
+                        .boolean = read_boolean,
+                        .is_string = read_is_string,
+                        .string = read_string,
+                        .alloc_floats = alloc_floats,
+                        .weight = read_weight};
   r->reader = reader;
   return CNNRT_OK;
 }

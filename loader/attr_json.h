@@ -15,7 +15,8 @@ typedef struct {
   const cJSON *weights; /* may be NULL */
   const float *blob;
   size_t blob_bytes;
-  bool has_blob_file; /* false: the model names no weights file */
+  bool has_blob_file;        /* false: the model names no weights file */
+  struct cnnrt_model *model; /* owner of alloc_floats memory */
   /* which members were read, by position */
   bool params_read[ATTR_JSON_MAX_KEYS];
   bool weights_read[ATTR_JSON_MAX_KEYS];

@@ -177,8 +177,10 @@ static cnnrt_status build_node(const node_table *t, const size_t *position, size
     return err_set(&e, CNNRT_ERR_MEMORY, "out of memory");
   if ((st = attr_json_init(&reader, cJSON_GetObjectItemCaseSensitive(r->json, "params"),
                            cJSON_GetObjectItemCaseSensitive(r->json, "weights"), m->blob,
-                           m->blob_bytes, has_blob, &e)) ||
-      (st = r->op->parse(&reader.reader, g->params, &e)) ||
+                           m->blob_bytes, has_blob, &e)))
+    return st;
+  reader.model = m;
+  if ((st = r->op->parse(&reader.reader, g->params, &e)) ||
       (st = attr_json_check_all_read(&reader, r->op->name, &e)))
     return st;
   g->param_count = reader.weight_floats;

@@ -56,6 +56,8 @@ cnnrt_status attr_pair(const attr_reader *a, const char *key, bool required, int
     return err_set(e, CNNRT_ERR_FORMAT, "%s must be an integer or a pair [h, w], got %d values",
                    key, count);
   for (int i = 0; i < 2; i++) {
+    if (v[i] == ATTR_NONE)
+      return err_set(e, CNNRT_ERR_FORMAT, "%s[%d] must be an integer, got null", key, i);
     if ((st = attr_check_min(key, v[i], min, e)) != CNNRT_OK) return st;
     /* Far beyond any real layer; keeps every later size computation far from overflow. */
     if (v[i] > (int64_t)1 << 30)

@@ -20,6 +20,11 @@ typedef struct {
   shape shape;
 } weight_ref;
 
+/* What attr_reader.ints stores for a null element of an array (PyTorch's None inside a
+ * tuple, e.g. AdaptiveAvgPool2d's output_size=(None, 7)). A null value as a whole reads as
+ * absent instead. */
+#define ATTR_NONE INT64_MIN
+
 /* Read access to a node's parameters and weights, implemented by the loader (over cJSON),
  * so that ops never see the JSON library. Each accessor sets *present = false when the key
  * is absent or null, and fails with a message naming the field when the type is wrong.
@@ -27,7 +32,8 @@ typedef struct {
 typedef struct attr_reader attr_reader;
 struct attr_reader {
   const void *impl;
-  /* An integer, or an array of up to max_count integers (*count receives the length). */
+  /* An integer, or an array of up to max_count integers (*count receives the length);
+   * null elements read as ATTR_NONE. */
   cnnrt_status (*ints)(const attr_reader *a, const char *key, int64_t *vals, int max_count,
                        int *count, bool *present, const err_ctx *e);
   cnnrt_status (*number)(const attr_reader *a, const char *key, double *val, bool *present,
@@ -39,6 +45,9 @@ struct attr_reader {
   cnnrt_status (*string)(const attr_reader *a, const char *key, const char **val, bool *present,
                          const err_ctx *e);
   /* A weight tensor, bounds-checked against the blob by the loader. */
+  /* Memory for weights an op derives at load (e.g. packed for its kernel), owned and freed
+   * by the model; NULL when out of memory. */
+  float *(*alloc_floats)(const attr_reader *a, size_t count);
   cnnrt_status (*weight)(const attr_reader *a, const char *key, weight_ref *w, bool *present,
                          const err_ctx *e);
 };
