@@ -16,11 +16,22 @@ void gemm_pack_a(const float *a, size_t lda, size_t m, size_t k, float *packed) 
         *packed++ = row0 + r < m ? a[(row0 + r) * lda + p] : 0.0f;
 }
 
-void gemm_kernel_portable(size_t k, const float *a, const float *b, const float *bias, float min,
-                          float max, float *c, size_t ldc) {
+size_t gemm_packed_b_floats(size_t k, size_t n) {
+  return (n + GEMM_NR - 1) / GEMM_NR * GEMM_NR * k;
+}
+
+void gemm_pack_b_transposed(const float *w, size_t ldw, size_t n, size_t k, float *packed) {
+  for (size_t col0 = 0; col0 < n; col0 += GEMM_NR)
+    for (size_t p = 0; p < k; p++)
+      for (size_t j = 0; j < GEMM_NR; j++)
+        *packed++ = col0 + j < n ? w[(col0 + j) * ldw + p] : 0.0f;
+}
+
+void gemm_kernel_portable(size_t k, const float *a, const float *b, const float *rows,
+                          const float *cols, float min, float max, float *c, size_t ldc) {
   float acc[GEMM_MR][GEMM_NR];
   for (int r = 0; r < GEMM_MR; r++)
-    for (int j = 0; j < GEMM_NR; j++) acc[r][j] = bias[r];
+    for (int j = 0; j < GEMM_NR; j++) acc[r][j] = rows[r] + cols[j];
   for (size_t p = 0; p < k; p++, a += GEMM_MR, b += GEMM_NR)
     for (int r = 0; r < GEMM_MR; r++)
       for (int j = 0; j < GEMM_NR; j++) acc[r][j] += a[r] * b[j];
@@ -67,16 +78,17 @@ const char *gemm_kernel_name(void) {
 void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
                 const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
   gemm_kernel_fn kernel = current_kernel();
-  float tile[GEMM_MR * GEMM_NR], bias[GEMM_MR];
+  float tile[GEMM_MR * GEMM_NR], rows[GEMM_MR], cols[GEMM_NR];
+  for (size_t j = 0; j < GEMM_NR; j++) cols[j] = ep->bias_cols && j < ncols ? ep->bias_cols[j] : 0;
   for (size_t row0 = 0; row0 < m; row0 += GEMM_MR, packed_a += GEMM_MR * k) {
-    size_t rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
-    for (size_t r = 0; r < GEMM_MR; r++) bias[r] = ep->bias && r < rows ? ep->bias[row0 + r] : 0;
-    if (rows == GEMM_MR && ncols == GEMM_NR) {
-      kernel(k, packed_a, b_panel, bias, ep->min, ep->max, c + row0 * ldc, ldc);
+    size_t n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
+    for (size_t r = 0; r < GEMM_MR; r++) rows[r] = ep->bias && r < n_rows ? ep->bias[row0 + r] : 0;
+    if (n_rows == GEMM_MR && ncols == GEMM_NR) {
+      kernel(k, packed_a, b_panel, rows, cols, ep->min, ep->max, c + row0 * ldc, ldc);
       continue;
     }
-    kernel(k, packed_a, b_panel, bias, ep->min, ep->max, tile, GEMM_NR); /* edge tile */
-    for (size_t r = 0; r < rows; r++)
+    kernel(k, packed_a, b_panel, rows, cols, ep->min, ep->max, tile, GEMM_NR); /* edge tile */
+    for (size_t r = 0; r < n_rows; r++)
       memcpy(c + (row0 + r) * ldc, tile + r * GEMM_NR, ncols * sizeof(float));
   }
 }

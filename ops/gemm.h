@@ -16,8 +16,9 @@
 #define GEMM_NR 16
 
 typedef struct {
-  const float *bias; /* m values, or NULL */
-  float min, max;    /* clamp of the result: -INFINITY / INFINITY for none */
+  const float *bias;      /* per row of C: m values, or NULL */
+  const float *bias_cols; /* per column of C: the panel's ncols values, or NULL */
+  float min, max;         /* clamp of the result: -INFINITY / INFINITY for none */
 } gemm_epilogue;
 
 /* Floats needed to pack an m x k matrix A. */
@@ -25,6 +26,13 @@ size_t gemm_packed_a_floats(size_t m, size_t k);
 
 /* Packs row-major A (row stride lda) into ceil(m / MR) panels of k x MR (zero padded). */
 void gemm_pack_a(const float *a, size_t lda, size_t m, size_t k, float *packed);
+
+/* Floats needed to pack B = W^T for an n x k row-major W (Linear weights). */
+size_t gemm_packed_b_floats(size_t k, size_t n);
+
+/* Packs B = W^T (W: n x k, row stride ldw) into ceil(n / NR) panels of k x NR (zero
+ * padded); panel p covers columns [p * NR, p * NR + NR) of B, i.e. rows of W. */
+void gemm_pack_b_transposed(const float *w, size_t ldw, size_t n, size_t k, float *packed);
 
 /* Computes the columns of one B panel (k x NR floats, row j of the panel = row j of B):
  * c[i * ldc + j] for rows i < m and columns j < ncols (<= NR). */

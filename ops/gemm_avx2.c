@@ -9,14 +9,14 @@
 /* max/min return their second operand for NaN: keep the value second so NaN survives */
 #define CLAMP_STORE(dst, v) _mm256_storeu_ps(dst, _mm256_min_ps(hi, _mm256_max_ps(lo, v)))
 
-void gemm_kernel_avx2(size_t k, const float *a, const float *b, const float *bias, float min,
-                      float max, float *c, size_t ldc) {
-  __m256 c00 = _mm256_set1_ps(bias[0]), c01 = c00;
-  __m256 c10 = _mm256_set1_ps(bias[1]), c11 = c10;
-  __m256 c20 = _mm256_set1_ps(bias[2]), c21 = c20;
-  __m256 c30 = _mm256_set1_ps(bias[3]), c31 = c30;
-  __m256 c40 = _mm256_set1_ps(bias[4]), c41 = c40;
-  __m256 c50 = _mm256_set1_ps(bias[5]), c51 = c50;
+/* accumulator start: rows[r] + cols[j], added in the same order as the portable kernel */
+#define INIT(r, half) _mm256_add_ps(_mm256_set1_ps(rows[r]), _mm256_loadu_ps(cols + 8 * (half)))
+
+void gemm_kernel_avx2(size_t k, const float *a, const float *b, const float *rows,
+                      const float *cols, float min, float max, float *c, size_t ldc) {
+  __m256 c00 = INIT(0, 0), c01 = INIT(0, 1), c10 = INIT(1, 0), c11 = INIT(1, 1);
+  __m256 c20 = INIT(2, 0), c21 = INIT(2, 1), c30 = INIT(3, 0), c31 = INIT(3, 1);
+  __m256 c40 = INIT(4, 0), c41 = INIT(4, 1), c50 = INIT(5, 0), c51 = INIT(5, 1);
   for (size_t p = 0; p < k; p++, a += GEMM_MR, b += GEMM_NR) {
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;
     av = _mm256_broadcast_ss(a + 0);

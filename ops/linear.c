@@ -1,11 +1,20 @@
-/* Linear: y = x W^T + b over the last dimension (PyTorch's nn.Linear). */
+/* Linear: y = x W^T + b over the last dimension (PyTorch's nn.Linear). Several rows go
+ * through the packed GEMM (W^T packed at load); a few rows (batch 1) are dot products,
+ * where the GEMM's 6-row tiles would mostly idle. */
 #include <inttypes.h>
+#include <math.h>
 #include "ops/attr.h"
+#include "ops/gemm.h"
+#include "runtime/checked.h"
+
+/* Rows from which the GEMM path pays off. */
+#define LINEAR_GEMM_MIN_ROWS 4
 
 typedef struct {
   int64_t in_features, out_features;
   weight_ref weight, bias;
   bool has_bias;
+  float *packed_wt; /* W^T in GEMM_NR-column panels */
 } linear_params;
 
 static cnnrt_status parse_linear(const attr_reader *a, void *params, const err_ctx *e) {
@@ -20,9 +29,20 @@ static cnnrt_status parse_linear(const attr_reader *a, void *params, const err_c
   size_t wdims[2] = {(size_t)p->out_features, (size_t)p->in_features};
   if ((st = attr_weight(a, "weight", wdims, 2, "out_features, in_features", &p->weight, e)))
     return st;
-  if (!p->has_bias) return attr_weight_absent(a, "bias", "bias is false", e);
   size_t bdims[1] = {(size_t)p->out_features};
-  return attr_weight(a, "bias", bdims, 1, "out_features", &p->bias, e);
+  if ((st = p->has_bias ? attr_weight(a, "bias", bdims, 1, "out_features", &p->bias, e)
+                        : attr_weight_absent(a, "bias", "bias is false", e)))
+    return st;
+  size_t in_f = (size_t)p->in_features, out_f = (size_t)p->out_features;
+  if (!(p->packed_wt = a->alloc_floats(a, gemm_packed_b_floats(in_f, out_f))))
+    return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
+  gemm_pack_b_transposed(p->weight.data, in_f, out_f, in_f, p->packed_wt);
+  return CNNRT_OK;
+}
+
+/* Rows of the input: every dim but the last. */
+static size_t linear_rows(const linear_params *p, const shape *in) {
+  return shape_numel(in) / (size_t)p->in_features;
 }
 
 static cnnrt_status infer_linear(const void *params, const shape *in, int n_in, shape *out,
@@ -41,6 +61,10 @@ static cnnrt_status infer_linear(const void *params, const shape *in, int n_in, 
   *out = *in;
   out->dim[out->rank - 1] = (size_t)p->out_features;
   *scratch_bytes = 0;
+  size_t rows = linear_rows(p, in);
+  if (rows >= LINEAR_GEMM_MIN_ROWS &&
+      !mul_size(gemm_packed_a_floats(rows, (size_t)p->in_features), sizeof(float), scratch_bytes))
+    return err_set(e, CNNRT_ERR_MEMORY, "input packing buffer size overflows");
   return CNNRT_OK;
 }
 
@@ -54,6 +78,8 @@ typedef struct {
   const linear_params *p;
   const float *x;
   float *y;
+  float *packed_x;
+  size_t rows;
 } linear_job;
 
 /* Dot product with 8 independent partial sums so the compiler can vectorise it; the order
@@ -79,12 +105,43 @@ static void linear_items(void *ctx, size_t begin, size_t end) {
   }
 }
 
-static void run_linear(const void *params, const tensor *in, int n_in, tensor *out, void *scratch,
-                       threadpool *tp) {
-  linear_job j = {params, in[0].data, out->data};
-  (void)n_in, (void)scratch;
-  threadpool_for(tp, shape_numel(&out->shape), linear_items, &j);
+/* Row panels [begin, end) of GEMM_MR input rows, packed for the micro-kernel. */
+static void pack_rows(void *ctx, size_t begin, size_t end) {
+  const linear_job *j = ctx;
+  size_t k = (size_t)j->p->in_features, first = begin * GEMM_MR;
+  size_t last = end * GEMM_MR < j->rows ? end * GEMM_MR : j->rows;
+  gemm_pack_a(j->x + first * k, k, last - first, k, j->packed_x + first * k);
 }
 
-const op_def op_linear = {
-    "Linear", 1, 1, sizeof(linear_params), 0, parse_linear, infer_linear, macs_linear, run_linear};
+/* Output feature panels [begin, end) of GEMM_NR features, for all rows. */
+static void gemm_features(void *ctx, size_t begin, size_t end) {
+  const linear_job *j = ctx;
+  size_t k = (size_t)j->p->in_features, n = (size_t)j->p->out_features;
+  for (size_t panel = begin; panel < end; panel++) {
+    size_t col0 = panel * GEMM_NR, ncols = n - col0 < GEMM_NR ? n - col0 : GEMM_NR;
+    gemm_epilogue ep = {NULL, j->p->has_bias ? j->p->bias.data + col0 : NULL, -INFINITY, INFINITY};
+    gemm_panel(j->packed_x, j->rows, k, j->p->packed_wt + col0 * k, &ep, j->y + col0, n, ncols);
+  }
+}
+
+static void run_linear(const void *params, const tensor *in, int n_in, tensor *out, void *scratch,
+                       threadpool *tp) {
+  const linear_params *p = params;
+  linear_job j = {p, in[0].data, out->data, scratch, linear_rows(p, &in[0].shape)};
+  (void)n_in;
+  if (j.rows < LINEAR_GEMM_MIN_ROWS) {
+    threadpool_for(tp, shape_numel(&out->shape), linear_items, &j);
+    return;
+  }
+  threadpool_for(tp, (j.rows + GEMM_MR - 1) / GEMM_MR, pack_rows, &j);
+  threadpool_for(tp, ((size_t)p->out_features + GEMM_NR - 1) / GEMM_NR, gemm_features, &j);
+}
+
+const op_def op_linear = {.name = "Linear",
+                          .min_inputs = 1,
+                          .max_inputs = 1,
+                          .params_size = sizeof(linear_params),
+                          .parse = parse_linear,
+                          .infer = infer_linear,
+                          .macs = macs_linear,
+                          .run = run_linear};
