@@ -102,6 +102,10 @@ CNNRT_API const char *cnnrt_model_node_op(const cnnrt_model *m, size_t node);
 /* Output shape of a node at the declared batch size (rank in *rank, dims up to max_dims). */
 CNNRT_API cnnrt_status cnnrt_model_node_shape(const cnnrt_model *m, size_t node, size_t *dims,
                                               int max_dims, int *rank);
+/* 1 when the node's computation was fused at load into the node producing its input (a
+ * BatchNorm2d folded into a Conv2d, a ReLU into a Conv2d / Linear epilogue): its output is
+ * then its producer's output. 0 otherwise. */
+CNNRT_API int cnnrt_model_node_is_fused(const cnnrt_model *m, size_t node);
 /* Number of weight floats of the node, and its multiply-accumulates at the declared batch. */
 CNNRT_API size_t cnnrt_model_node_param_count(const cnnrt_model *m, size_t node);
 CNNRT_API uint64_t cnnrt_model_node_macs(const cnnrt_model *m, size_t node);

@@ -20,8 +20,22 @@ static void locate(const char *text, size_t offset, size_t *line, size_t *column
 }
 
 static cnnrt_status parse_json(const char *json, size_t len, const err_ctx *e, cJSON **root) {
-  *root = cJSON_ParseWithLength(json, len);
-  if (*root) return CNNRT_OK;
+  const char *end = NULL;
+  *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
+  if (*root) {
+    /* cJSON stops after the first value: only whitespace (or a NUL) may follow it. */
+    size_t at = (size_t)(end - json), line, column;
+    while (at < len &&
+           (json[at] == ' ' || json[at] == '\t' || json[at] == '\r' || json[at] == '\n'))
+      at++;
+    if (at == len || json[at] == '\0') return CNNRT_OK;
+    cJSON_Delete(*root);
+    *root = NULL;
+    locate(json, at, &line, &column);
+    return err_set(e, CNNRT_ERR_FORMAT,
+                   "invalid JSON at line %zu, column %zu: text after the end of the model", line,
+                   column);
+  }
   /* cJSON's error pointer is a global; only trust it when it points into our text. */
   const char *at = cJSON_GetErrorPtr();
   if (at && at >= json && at <= json + len) {
@@ -73,7 +87,7 @@ static cnnrt_status build_model(const cJSON *root, const blob_source *blob, cnnr
   if ((st = check_format(root, e)) || (st = loader_read_input(root, m, e)) ||
       (st = loader_read_preprocess(root, m, e)) || (st = loader_read_labels(root, m, e)) ||
       (st = loader_read_blob(root, blob, m, &has_blob, e)) ||
-      (st = loader_read_nodes(root, m, has_blob, e)) || (st = graph_fold_batchnorm(m)))
+      (st = loader_read_nodes(root, m, has_blob, e)) || (st = graph_fuse(m)))
     return st;
   if (!(m->value_shapes = calloc(m->node_count + 1, sizeof *m->value_shapes)))
     return err_set(e, CNNRT_ERR_MEMORY, "out of memory");

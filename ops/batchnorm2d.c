@@ -4,7 +4,7 @@
  * it at load (runtime/fold.c), which leaves this kernel for the other cases. */
 #include <inttypes.h>
 #include <math.h>
-#include "ops/affine_fold.h"
+#include "ops/fusion.h"
 #include "ops/attr.h"
 #include "ops/elementwise.h"
 
@@ -144,11 +144,3 @@ const op_def op_batchnorm2d = {.name = "BatchNorm2d",
                                .parse = parse_batchnorm2d,
                                .infer = infer_batchnorm2d,
                                .run = run_batchnorm2d};
-
-const op_def op_batchnorm2d_folded = {.name = "BatchNorm2d(folded)",
-                                      .min_inputs = 1,
-                                      .max_inputs = 1,
-                                      .params_size = sizeof(batchnorm2d_params),
-                                      .flags = OP_VIEW,
-                                      .parse = parse_batchnorm2d,
-                                      .infer = infer_batchnorm2d};

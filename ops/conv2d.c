@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
-#include "ops/affine_fold.h"
+#include "ops/fusion.h"
 #include "ops/attr.h"
 #include "ops/conv2d_internal.h"
 #include "runtime/checked.h"
@@ -196,4 +196,10 @@ void conv2d_absorb_affine(void *params, const float *scale, const float *shift, 
   p->has_bias = true;
   p->epilogue.bias = new_bias;
   if (new_packed) conv2d_pack_weights(p, new_packed);
+}
+
+void conv2d_absorb_clamp(void *params, float min, float max) {
+  conv2d_params *p = params;
+  if (min > p->epilogue.min) p->epilogue.min = min;
+  if (max < p->epilogue.max) p->epilogue.max = max;
 }

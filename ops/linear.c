@@ -15,6 +15,7 @@ typedef struct {
   weight_ref weight, bias;
   bool has_bias;
   float *packed_wt; /* W^T in GEMM_NR-column panels */
+  float min, max;   /* clamp of the output (a fused ReLU), -inf / inf for none */
 } linear_params;
 
 static cnnrt_status parse_linear(const attr_reader *a, void *params, const err_ctx *e) {
@@ -37,6 +38,8 @@ static cnnrt_status parse_linear(const attr_reader *a, void *params, const err_c
   if (!(p->packed_wt = a->alloc_floats(a, gemm_packed_b_floats(in_f, out_f))))
     return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
   gemm_pack_b_transposed(p->weight.data, in_f, out_f, in_f, p->packed_wt);
+  p->min = -INFINITY;
+  p->max = INFINITY;
   return CNNRT_OK;
 }
 
@@ -101,7 +104,9 @@ static void linear_items(void *ctx, size_t begin, size_t end) {
   for (size_t item = begin; item < end; item++) {
     size_t row = item / out_f, o = item % out_f;
     float b = j->p->has_bias ? j->p->bias.data[o] : 0.0f;
-    j->y[item] = b + dot(j->x + row * in_f, j->p->weight.data + o * in_f, in_f);
+    float v = b + dot(j->x + row * in_f, j->p->weight.data + o * in_f, in_f);
+    v = v < j->p->min ? j->p->min : v; /* comparisons keep NaN, as the GEMM path does */
+    j->y[item] = v > j->p->max ? j->p->max : v;
   }
 }
 
@@ -145,3 +150,9 @@ const op_def op_linear = {.name = "Linear",
                           .infer = infer_linear,
                           .macs = macs_linear,
                           .run = run_linear};
+
+void linear_absorb_clamp(void *params, float min, float max) {
+  linear_params *p = params;
+  if (min > p->min) p->min = min;
+  if (max < p->max) p->max = max;
+}

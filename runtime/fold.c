@@ -1,6 +1,7 @@
-/* Load-time folding of eval-mode BatchNorm2d into the preceding Conv2d. */
+/* Load-time fusion: BatchNorm2d folded into the preceding Conv2d, then ReLU / ReLU6
+ * folded into the epilogue of the preceding Conv2d / Linear (see ops/fusion.h). */
 #include <stdlib.h>
-#include "ops/affine_fold.h"
+#include "ops/fusion.h"
 #include "runtime/graph.h"
 
 /* Number of nodes reading value v (the model output counts as one more reader). */
@@ -11,15 +12,26 @@ static size_t readers_of(const cnnrt_model *m, size_t v) {
   return count;
 }
 
+/* The producer of node i's only input when node i is that output's only reader. Through
+ * fused nodes: a node fused into its producer passes the producer on. */
+static graph_node *sole_producer(cnnrt_model *m, size_t i) {
+  size_t value = m->nodes[i].inputs[0];
+  if (value == GRAPH_INPUT_VALUE || readers_of(m, value) != 1) return NULL;
+  graph_node *p = &m->nodes[value - 1];
+  while (p->fused) {
+    size_t up = p->inputs[0];
+    if (up == GRAPH_INPUT_VALUE || readers_of(m, up) != 1) return NULL;
+    p = &m->nodes[up - 1];
+  }
+  return p;
+}
+
 /* Folds node bn (a BatchNorm2d) into its producer when that is a Conv2d read only by bn. */
-static cnnrt_status try_fold(cnnrt_model *m, size_t bn, float *scale, float *shift) {
-  graph_node *norm = &m->nodes[bn];
-  size_t value = norm->inputs[0], channels;
-  if (value == GRAPH_INPUT_VALUE || m->nodes[value - 1].op != op_find("Conv2d") ||
-      readers_of(m, value) != 1)
-    return CNNRT_OK;
-  graph_node *conv = &m->nodes[value - 1];
-  if (conv2d_out_channels(conv->params) != batchnorm2d_channels(norm->params) ||
+static cnnrt_status fold_batchnorm(cnnrt_model *m, size_t bn, float *scale, float *shift) {
+  graph_node *norm = &m->nodes[bn], *conv = sole_producer(m, bn);
+  size_t channels;
+  if (!conv || conv->op != &op_conv2d ||
+      conv2d_out_channels(conv->params) != batchnorm2d_channels(norm->params) ||
       !batchnorm2d_affine(norm->params, &channels, scale, shift))
     return CNNRT_OK; /* a channel mismatch is reported by shape inference */
   float *weight = graph_alloc_floats(m, conv2d_weight_count(conv->params));
@@ -31,11 +43,11 @@ static cnnrt_status try_fold(cnnrt_model *m, size_t bn, float *scale, float *shi
     return err_set(&e, CNNRT_ERR_MEMORY, "out of memory folding into '%s'", conv->name);
   }
   conv2d_absorb_affine(conv->params, scale, shift, weight, bias, packed);
-  norm->op = &op_batchnorm2d_folded;
+  norm->fused = true;
   return CNNRT_OK;
 }
 
-cnnrt_status graph_fold_batchnorm(cnnrt_model *m) {
+static cnnrt_status fold_batchnorms(cnnrt_model *m) {
   size_t max_channels = 0;
   for (size_t i = 0; i < m->node_count; i++)
     if (m->nodes[i].op == &op_batchnorm2d &&
@@ -46,7 +58,25 @@ cnnrt_status graph_fold_batchnorm(cnnrt_model *m) {
   if (!scale) return err_set(NULL, CNNRT_ERR_MEMORY, "%s: out of memory folding", m->source);
   cnnrt_status st = CNNRT_OK;
   for (size_t i = 0; st == CNNRT_OK && i < m->node_count; i++)
-    if (m->nodes[i].op == &op_batchnorm2d) st = try_fold(m, i, scale, scale + max_channels);
+    if (m->nodes[i].op == &op_batchnorm2d) st = fold_batchnorm(m, i, scale, scale + max_channels);
   free(scale);
+  return st;
+}
+
+/* Clamping activations whose producer is a Conv2d / Linear read only by them. */
+static void fuse_activations(cnnrt_model *m) {
+  for (size_t i = 0; i < m->node_count; i++) {
+    float min, max;
+    graph_node *producer;
+    if (!activation_clamp(m->nodes[i].op, m->nodes[i].params, &min, &max) ||
+        !(producer = sole_producer(m, i)))
+      continue;
+    if (gemm_op_absorb_clamp(producer->op, producer->params, min, max)) m->nodes[i].fused = true;
+  }
+}
+
+cnnrt_status graph_fuse(cnnrt_model *m) {
+  cnnrt_status st = fold_batchnorms(m);
+  if (st == CNNRT_OK) fuse_activations(m);
   return st;
 }

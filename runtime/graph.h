@@ -17,6 +17,7 @@ typedef struct {
   size_t inputs[CNNRT_MAX_INPUTS]; /* value ids */
   size_t param_count;              /* weight floats, for summaries */
   size_t json_index;               /* position in the file's "nodes" array, for messages */
+  bool fused; /* computed by its producer (runtime/fold.c): its output is a view */
 } graph_node;
 
 struct cnnrt_model {
@@ -40,9 +41,10 @@ struct cnnrt_model {
 /* Allocates floats owned by the model (freed by graph_free); NULL when out of memory. */
 float *graph_alloc_floats(cnnrt_model *m, size_t count);
 
-/* Load-time rewrite: folds eval-mode BatchNorm2d into the Conv2d that feeds it when the
- * conv's output has no other reader; the BatchNorm2d node then becomes a view. */
-cnnrt_status graph_fold_batchnorm(cnnrt_model *m);
+/* Load-time rewrites: folds eval-mode BatchNorm2d into the Conv2d that feeds it, then
+ * ReLU / ReLU6 into the Conv2d / Linear that feeds them, each when the producer's output
+ * has no other reader; the absorbed node stays in the graph, marked fused (a view). */
+cnnrt_status graph_fuse(cnnrt_model *m);
 
 /* Infers every value's shape (values[0] = input shape with the given batch) and each
  * node's scratch bytes (scratch may be NULL). Messages are prefixed with the model's

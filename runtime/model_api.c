@@ -67,6 +67,10 @@ cnnrt_status cnnrt_model_node_shape(const cnnrt_model *m, size_t node, size_t *d
   return export_shape(&m->value_shapes[node + 1], dims, max_dims, rank, "cnnrt_model_node_shape");
 }
 
+int cnnrt_model_node_is_fused(const cnnrt_model *m, size_t node) {
+  return m && node < m->node_count && m->nodes[node].fused;
+}
+
 size_t cnnrt_model_node_param_count(const cnnrt_model *m, size_t node) {
   return m && node < m->node_count ? m->nodes[node].param_count : 0;
 }

@@ -104,7 +104,8 @@ static void run_nodes(cnnrt_session *s, const float *input, cnnrt_node_observer 
       in[k].shape = s->plan.shapes[n->inputs[k]];
       in[k].data = value_data(s, n->inputs[k], input);
     }
-    if (n->op->run) n->op->run(n->params, in, n->n_inputs, &out, scratch_data(s, i), s->pool);
+    if (n->op->run && !n->fused)
+      n->op->run(n->params, in, n->n_inputs, &out, scratch_data(s, i), s->pool);
     if (observer) observer(user, i, out.data, shape_numel(&out.shape));
   }
 }

@@ -30,7 +30,7 @@ static void assign_output(const cnnrt_model *m, size_t i, const size_t *last_use
                           buffer_list *b) {
   const graph_node *n = &m->nodes[i];
   size_t out = i + 1, in_buffer = p->value_buffer[n->inputs[0]];
-  bool alias = (n->op->flags & OP_VIEW) ||
+  bool alias = (n->op->flags & OP_VIEW) || n->fused ||
                ((n->op->flags & OP_ELEMENTWISE) && in_buffer != BUFFER_EXTERNAL &&
                 b->items[in_buffer].last_use <= i); /* nobody reads the input after this */
   if (alias) {
@@ -62,7 +62,9 @@ static bool naive_bytes(const cnnrt_model *m, const session_plan *p, const size_
                         size_t *total) {
   size_t sum = 0;
   for (size_t i = 0; i < m->node_count; i++) {
-    size_t bytes = (m->nodes[i].op->flags & OP_VIEW) ? 0 : shape_numel(&p->shapes[i + 1]) * 4;
+    size_t bytes = (m->nodes[i].op->flags & OP_VIEW) || m->nodes[i].fused
+                       ? 0
+                       : shape_numel(&p->shapes[i + 1]) * 4;
     if (!add_size(sum, bytes, &sum) || !add_size(sum, scratch[i], &sum)) return false;
   }
   *total = sum;

@@ -13,13 +13,15 @@ static void format_dims(const size_t *dims, int rank, char *buf, size_t size) {
 static void print_row(const cnnrt_model *m, const cnnrt_session *s, size_t i) {
   size_t dims[8], offset = 0, bytes = 0;
   int rank = 0;
-  char shape_text[96];
+  char shape_text[96], op_text[64];
   cnnrt_model_node_shape(m, i, dims, 8, &rank);
   format_dims(dims, rank, shape_text, sizeof shape_text);
   cnnrt_session_node_arena(s, i, &offset, &bytes);
+  snprintf(op_text, sizeof op_text, "%s%s", cnnrt_model_node_op(m, i),
+           cnnrt_model_node_is_fused(m, i) ? " (fused)" : "");
   printf("%3zu  %-24s %-19s %-20s %10zu %14" PRIu64 " %12zu %12zu\n", i,
-         cnnrt_model_node_name(m, i), cnnrt_model_node_op(m, i), shape_text,
-         cnnrt_model_node_param_count(m, i), cnnrt_model_node_macs(m, i), offset, bytes);
+         cnnrt_model_node_name(m, i), op_text, shape_text, cnnrt_model_node_param_count(m, i),
+         cnnrt_model_node_macs(m, i), offset, bytes);
 }
 
 int cli_summary(const cnnrt_model *m, const cli_options *o) {
