@@ -1,14 +1,12 @@
-/* Linear: y = x W^T + b over the last dimension (PyTorch's nn.Linear). Several rows go
- * through the packed GEMM (W^T packed at load); a few rows (batch 1) are dot products,
- * where the GEMM's 6-row tiles would mostly idle. */
+/* Linear: y = x W^T + b over the last dimension (PyTorch's nn.Linear), through the packed
+ * GEMM with W^T packed at load. Every row, whatever the batch, takes the same path, so a
+ * sample's output does not depend on the batch it runs in. (At batch 1 the micro-kernel's
+ * 6-row tile mostly idles, but the layer is bound by reading W, which it reads once.) */
 #include <inttypes.h>
 #include <math.h>
 #include "ops/attr.h"
 #include "ops/gemm.h"
 #include "runtime/checked.h"
-
-/* Rows from which the GEMM path pays off. */
-#define LINEAR_GEMM_MIN_ROWS 4
 
 typedef struct {
   int64_t in_features, out_features;
@@ -64,9 +62,8 @@ static cnnrt_status infer_linear(const void *params, const shape *in, int n_in, 
   *out = *in;
   out->dim[out->rank - 1] = (size_t)p->out_features;
   *scratch_bytes = 0;
-  size_t rows = linear_rows(p, in);
-  if (rows >= LINEAR_GEMM_MIN_ROWS &&
-      !mul_size(gemm_packed_a_floats(rows, (size_t)p->in_features), sizeof(float), scratch_bytes))
+  if (!mul_size(gemm_packed_a_floats(linear_rows(p, in), (size_t)p->in_features), sizeof(float),
+                scratch_bytes))
     return err_set(e, CNNRT_ERR_MEMORY, "input packing buffer size overflows");
   return CNNRT_OK;
 }
@@ -84,31 +81,6 @@ typedef struct {
   float *packed_x;
   size_t rows;
 } linear_job;
-
-/* Dot product with 8 independent partial sums so the compiler can vectorise it; the order
- * is fixed, so the result never depends on threading. */
-static float dot(const float *a, const float *b, size_t n) {
-  float acc[8] = {0};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++) acc[l] += a[i + (size_t)l] * b[i + (size_t)l];
-  float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-  for (; i < n; i++) sum += a[i] * b[i];
-  return sum;
-}
-
-/* Outputs [begin, end) of the flattened (row, feature) grid. */
-static void linear_items(void *ctx, size_t begin, size_t end) {
-  const linear_job *j = ctx;
-  size_t in_f = (size_t)j->p->in_features, out_f = (size_t)j->p->out_features;
-  for (size_t item = begin; item < end; item++) {
-    size_t row = item / out_f, o = item % out_f;
-    float b = j->p->has_bias ? j->p->bias.data[o] : 0.0f;
-    float v = b + dot(j->x + row * in_f, j->p->weight.data + o * in_f, in_f);
-    v = v < j->p->min ? j->p->min : v; /* comparisons keep NaN, as the GEMM path does */
-    j->y[item] = v > j->p->max ? j->p->max : v;
-  }
-}
 
 /* Row panels [begin, end) of GEMM_MR input rows, packed for the micro-kernel. */
 static void pack_rows(void *ctx, size_t begin, size_t end) {
@@ -134,10 +106,6 @@ static void run_linear(const void *params, const tensor *in, int n_in, tensor *o
   const linear_params *p = params;
   linear_job j = {p, in[0].data, out->data, scratch, linear_rows(p, &in[0].shape)};
   (void)n_in;
-  if (j.rows < LINEAR_GEMM_MIN_ROWS) {
-    threadpool_for(tp, shape_numel(&out->shape), linear_items, &j);
-    return;
-  }
   threadpool_for(tp, (j.rows + GEMM_MR - 1) / GEMM_MR, pack_rows, &j);
   threadpool_for(tp, ((size_t)p->out_features + GEMM_NR - 1) / GEMM_NR, gemm_features, &j);
 }
