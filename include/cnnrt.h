@@ -90,7 +90,7 @@ CNNRT_API cnnrt_status cnnrt_model_output_shape(const cnnrt_model *m, size_t *di
 CNNRT_API size_t cnnrt_model_label_count(const cnnrt_model *m);
 CNNRT_API const char *cnnrt_model_label(const cnnrt_model *m, size_t i);
 
-/* 1 when the model's output rows are already probabilities (it ends in Softmax),
+/* 1 when the model's output rows are already probabilities (it ends in Softmax / Softmin),
  * 0 when they are logits (cnnrt_probabilities applies a softmax). */
 CNNRT_API int cnnrt_model_output_is_probability(const cnnrt_model *m);
 

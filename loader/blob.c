@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "loader/json_util.h"
 #include "loader/loader.h"
 #include "runtime/checked.h"
@@ -70,7 +71,11 @@ cnnrt_status loader_read_file(const char *path, size_t max_bytes, const char *wh
   if (!f) return err_set(NULL, CNNRT_ERR_IO, "%s: cannot open %s: %s", path, what, strerror(errno));
   cnnrt_status st = CNNRT_OK;
   long size = -1;
-  if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+  struct stat info;
+  /* fopen succeeds on a directory, whose "size" from ftell can be LONG_MAX */
+  if (fstat(fileno(f), &info) != 0 || !S_ISREG(info.st_mode))
+    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: not a regular file", path, what);
+  else if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
     st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s (not a regular file?)", path, what);
   else if ((size_t)size > max_bytes)
     st = err_set(NULL, CNNRT_ERR_IO, "%s: %s is too large (%ld bytes, limit %zu)", path, what, size,

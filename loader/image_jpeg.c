@@ -9,10 +9,15 @@
 
 static cnnrt_status decode_with(tjhandle tj, const unsigned char *data, unsigned long len,
                                 const char *name, int channels, decoded_image *out) {
-  int width, height, subsamp, colorspace;
+  /* tjDecompressHeader3 succeeds without setting the size on a tables-only stream (which is
+   * what a file cut inside its header looks like), so start from 0. */
+  int width = 0, height = 0, subsamp, colorspace;
   if (tjDecompressHeader3(tj, data, len, &width, &height, &subsamp, &colorspace) != 0)
     return err_set(NULL, CNNRT_ERR_IMAGE, "%s: not a readable JPEG image (%s)", name,
                    tjGetErrorStr2(tj));
+  if (width == 0 || height == 0)
+    return err_set(NULL, CNNRT_ERR_IMAGE,
+                   "%s: not a readable JPEG image (no frame header: truncated file?)", name);
   if (width < 1 || height < 1 || (uint64_t)width * (uint64_t)height > IMAGE_MAX_PIXELS)
     return err_set(NULL, CNNRT_ERR_IMAGE,
                    "%s: image size %dx%d is outside the accepted range "

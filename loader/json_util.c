@@ -43,6 +43,10 @@ cnnrt_status json_check_keys(const cJSON *obj, const char *const *allowed, const
                              const err_ctx *e) {
   const cJSON *item;
   cJSON_ArrayForEach(item, obj) {
+    /* cJSON keeps both copies of a repeated key but lookups see only the first */
+    for (const cJSON *prev = obj->child; prev != item; prev = prev->next)
+      if (item->string && prev->string && strcmp(prev->string, item->string) == 0)
+        return err_set(e, CNNRT_ERR_FORMAT, "duplicate field '%s' in %s", item->string, where);
     if (item->string && key_allowed(item->string, allowed)) continue;
     char list[256] = "";
     size_t n = 0;

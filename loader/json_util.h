@@ -18,7 +18,8 @@ const char *json_type_name(const cJSON *item);
 void json_describe(const cJSON *item, char *buf, size_t size);
 
 /* Checks that every member of obj is one of the allowed keys (NULL-terminated list) or
- * starts with '_'; the message reads "unknown field 'K' in WHERE (allowed: ...)". */
+ * starts with '_', and that no key is repeated; the message reads "unknown field 'K' in
+ * WHERE (allowed: ...)" or "duplicate field 'K' in WHERE". */
 cnnrt_status json_check_keys(const cJSON *obj, const char *const *allowed, const char *where,
                              const err_ctx *e);
 

@@ -70,7 +70,7 @@ static cnnrt_status read_node_header(node_table *t, size_t i, const cJSON *json)
   e.node_name = r->name;
   if ((st = json_string_field(json, "op", "node", &op, &e))) return st;
   if (!(r->op = op_find(op))) {
-    char list[512] = "";
+    char list[2048] = "";
     size_t n = 0;
     for (size_t k = 0; k < op_count() && n < sizeof list; k++)
       n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", k ? ", " : "", op_at(k)->name);

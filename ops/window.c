@@ -22,3 +22,17 @@ cnnrt_status window_output_size(const window_axis *w, int64_t in, const char *ax
   *out = n;
   return CNNRT_OK;
 }
+
+void window_span(const window_axis *w, int64_t o, int64_t in, int64_t *begin, int64_t *end,
+                 int64_t *padded_len) {
+  int64_t b = o * w->stride - w->pad_begin;
+  int64_t e = b + w->kernel < in + w->pad_end ? b + w->kernel : in + w->pad_end;
+  *padded_len = e - b;
+  *begin = b > 0 ? b : 0;
+  *end = e < in ? e : in;
+}
+
+void adaptive_span(int64_t o, int64_t out, int64_t in, int64_t *begin, int64_t *end) {
+  *begin = o * in / out;
+  *end = ((o + 1) * in + out - 1) / out;
+}

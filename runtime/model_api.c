@@ -44,7 +44,8 @@ const char *cnnrt_model_label(const cnnrt_model *m, size_t i) {
 
 int cnnrt_model_output_is_probability(const cnnrt_model *m) {
   if (!m || m->output_value == GRAPH_INPUT_VALUE) return 0;
-  return strcmp(m->nodes[m->output_value - 1].op->name, "Softmax") == 0;
+  const char *op = m->nodes[m->output_value - 1].op->name;
+  return strcmp(op, "Softmax") == 0 || strcmp(op, "Softmin") == 0;
 }
 
 size_t cnnrt_model_node_count(const cnnrt_model *m) {

@@ -1,0 +1,60 @@
+/* AvgPool2d with kernel_size, stride, padding, ceil_mode, count_include_pad and
+ * divisor_override, dividing exactly as PyTorch's CPU kernel does. */
+#include "ops/attr.h"
+#include "ops/pool2d.h"
+
+typedef struct {
+  window_axis axis[2]; /* [0] = height, [1] = width */
+  bool count_include_pad;
+  int64_t divisor; /* divisor_override; 0 = none */
+} avgpool2d_params;
+
+static cnnrt_status parse_avgpool2d(const attr_reader *a, void *params, const err_ctx *e) {
+  avgpool2d_params *p = params;
+  int count = 0;
+  bool present = false;
+  cnnrt_status st;
+  if ((st = pool2d_parse_window(a, false, p->axis, e)) ||
+      (st = attr_bool(a, "count_include_pad", true, &p->count_include_pad, e)) ||
+      (st = a->ints(a, "divisor_override", &p->divisor, 1, &count, &present, e)))
+    return st;
+  if (!present)
+    p->divisor = 0;
+  else if (p->divisor == 0)
+    return err_set(e, CNNRT_ERR_FORMAT, "divisor_override must not be 0 (use null for none)");
+  return CNNRT_OK;
+}
+
+static cnnrt_status infer_avgpool2d(const void *params, const shape *in, int n_in, shape *out,
+                                    size_t *scratch_bytes, const err_ctx *e) {
+  const avgpool2d_params *p = params;
+  (void)n_in;
+  *scratch_bytes = 0;
+  return pool2d_infer_window(p->axis, in, out, e);
+}
+
+/* Sum in float in row order and one float division, like PyTorch's cpu_avg_pool. */
+static float window_avg(const pool2d_job *j, const float *plane, int64_t oy, int64_t ox) {
+  const avgpool2d_params *p = j->params;
+  int64_t y0, y1, x0, x1, padded_h, padded_w;
+  window_span(&p->axis[0], oy, j->h, &y0, &y1, &padded_h);
+  window_span(&p->axis[1], ox, j->w, &x0, &x1, &padded_w);
+  if (y0 >= y1 || x0 >= x1) return 0.0f; /* cannot happen with padding <= kernel/2 */
+  float sum = 0.0f;
+  for (int64_t y = y0; y < y1; y++)
+    for (int64_t x = x0; x < x1; x++) sum += plane[y * j->w + x];
+  int64_t divisor = p->divisor             ? p->divisor
+                    : p->count_include_pad ? padded_h * padded_w
+                                           : (y1 - y0) * (x1 - x0);
+  return sum / (float)divisor;
+}
+
+static void run_avgpool2d(const void *params, const tensor *in, int n_in, tensor *out,
+                          void *scratch, threadpool *tp) {
+  (void)n_in, (void)scratch;
+  pool2d_run(params, window_avg, in, out, tp);
+}
+
+const op_def op_avgpool2d = {
+    "AvgPool2d",  1, 1, sizeof(avgpool2d_params), 0, parse_avgpool2d, infer_avgpool2d, NULL,
+    run_avgpool2d};

@@ -1,0 +1,40 @@
+/* Layers that are the identity at inference: Identity, and Dropout, Dropout2d and
+ * AlphaDropout (p in [0, 1], inplace) in eval mode. Views of their input: nothing runs. */
+#include "ops/attr.h"
+
+typedef struct {
+  double p;
+} dropout_params;
+
+static cnnrt_status parse_identity(const attr_reader *a, void *params, const err_ctx *e) {
+  (void)a, (void)params, (void)e;
+  return CNNRT_OK; /* no params: the loader reports any key as unknown */
+}
+
+static cnnrt_status parse_dropout(const attr_reader *a, void *params, const err_ctx *e) {
+  dropout_params *p = params;
+  bool inplace;
+  cnnrt_status st;
+  if ((st = attr_number(a, "p", 0.5, &p->p, e)) ||
+      (st = attr_bool(a, "inplace", false, &inplace, e)))
+    return st;
+  if (!(p->p >= 0.0 && p->p <= 1.0))
+    return err_set(e, CNNRT_ERR_FORMAT, "p must be between 0 and 1, got %g", p->p);
+  return CNNRT_OK;
+}
+
+static cnnrt_status infer_same(const void *params, const shape *in, int n_in, shape *out,
+                               size_t *scratch_bytes, const err_ctx *e) {
+  (void)params, (void)n_in, (void)e;
+  *out = *in;
+  *scratch_bytes = 0;
+  return CNNRT_OK;
+}
+
+const op_def op_identity = {"Identity", 1, 1, 0, OP_VIEW, parse_identity, infer_same, NULL, NULL};
+const op_def op_dropout = {"Dropout",  1,    1,   sizeof(dropout_params), OP_VIEW, parse_dropout,
+                           infer_same, NULL, NULL};
+const op_def op_dropout2d = {"Dropout2d", 1,    1,   sizeof(dropout_params), OP_VIEW, parse_dropout,
+                             infer_same,  NULL, NULL};
+const op_def op_alphadropout = {
+    "AlphaDropout", 1, 1, sizeof(dropout_params), OP_VIEW, parse_dropout, infer_same, NULL, NULL};

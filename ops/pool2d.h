@@ -1,0 +1,40 @@
+/* What the 2-D pooling ops share: parsing of the sliding-window parameters, the 4-D input
+ * check and the loop over the N*C planes (parallel over planes, so every thread count gives
+ * bit-identical results). Each op supplies only the function that computes one output. */
+#ifndef CNNRT_OPS_POOL2D_H
+#define CNNRT_OPS_POOL2D_H
+
+#include "ops/op.h"
+#include "ops/window.h"
+
+typedef struct pool2d_job pool2d_job;
+
+/* One output value at (oy, ox) from one input plane of j->h x j->w floats. */
+typedef float (*pool2d_window_fn)(const pool2d_job *j, const float *plane, int64_t oy, int64_t ox);
+
+struct pool2d_job {
+  const void *params; /* the op's parameters */
+  pool2d_window_fn window;
+  const float *x;
+  float *y;
+  int64_t h, w, oh, ow;
+};
+
+/* kernel_size (required), stride (absent or null = kernel_size), padding (at most half the
+ * kernel, as PyTorch checks), ceil_mode, and dilation when with_dilation (else it is 1 and
+ * the key is not read, so the loader reports it as unknown). */
+cnnrt_status pool2d_parse_window(const attr_reader *a, bool with_dilation, window_axis axis[2],
+                                 const err_ctx *e);
+
+/* Fails unless in is [N, C, H, W]. */
+cnnrt_status pool2d_check_input(const shape *in, const err_ctx *e);
+
+/* Output shape of a sliding-window pooling of in. */
+cnnrt_status pool2d_infer_window(const window_axis axis[2], const shape *in, shape *out,
+                                 const err_ctx *e);
+
+/* Runs window for every output of every plane of in[0] into out. */
+void pool2d_run(const void *params, pool2d_window_fn window, const tensor *in, tensor *out,
+                threadpool *tp);
+
+#endif
