@@ -100,53 +100,74 @@ static size_t panel_segments(const conv_job *j, size_t col0, size_t ncols, panel
   return n;
 }
 
-/* Fills dst[0..count) with input row y (already a valid source row) at x positions
- * x0 + i * stride: a straight copy of the in-range part, the padding rule outside it. */
-static void gather_row(const conv_job *j, const float *row, int64_t x0, int64_t stride,
-                       size_t count, float *dst) {
-  /* in-range indices i: 0 <= x0 + i * stride < w */
-  int64_t lo = x0 >= 0 ? 0 : (-x0 + stride - 1) / stride;
-  int64_t hi = x0 >= j->w ? 0 : (j->w - 1 - x0) / stride + 1;
-  if (hi > (int64_t)count) hi = (int64_t)count;
-  if (lo > hi) lo = hi;
-  for (int64_t i = 0; i < lo; i++) {
-    int64_t sx = source_index(x0 + i * stride, j->w, j->p->mode);
+/* Where one segment of a panel row reads, for one kernel offset: source row y (-1: all
+ * padding), first column x0 and the in-range part [lo, hi) of its count columns. */
+typedef struct {
+  int64_t y, x0, lo, hi;
+} segment_source;
+
+static segment_source locate_segment(const conv_job *j, const panel_segment *seg, int64_t ki,
+                                     int64_t kj) {
+  const window_axis *ah = &j->p->axis[0], *aw = &j->p->axis[1];
+  segment_source src;
+  src.y = source_index(seg->oy * ah->stride - ah->pad_begin + ki * ah->dilation, j->h, j->p->mode);
+  src.x0 = seg->ox * aw->stride - aw->pad_begin + kj * aw->dilation;
+  /* in-range columns i: 0 <= x0 + i * stride < w */
+  int64_t stride = aw->stride, x0 = src.x0, count = (int64_t)seg->count;
+  src.lo = x0 >= 0 ? 0 : (-x0 + stride - 1) / stride;
+  src.hi = x0 >= j->w ? 0 : (j->w - 1 - x0) / stride + 1;
+  if (src.hi > count) src.hi = count;
+  if (src.lo > src.hi) src.lo = src.hi;
+  return src;
+}
+
+/* Fills dst[0..count) from one input plane as src says: a plain copy of the in-range
+ * columns, the padding rule outside them. */
+static void fill_segment(const conv_job *j, const float *plane, const segment_source *src,
+                         size_t count, float *dst) {
+  if (src->y < 0) {
+    for (size_t i = 0; i < count; i++) dst[i] = 0.0f;
+    return;
+  }
+  const float *row = plane + src->y * j->w;
+  int64_t stride = j->p->axis[1].stride;
+  for (int64_t i = 0; i < src->lo; i++) {
+    int64_t sx = source_index(src->x0 + i * stride, j->w, j->p->mode);
     dst[i] = sx < 0 ? 0.0f : row[sx];
   }
-  if (stride == 1)
-    memcpy(dst + lo, row + x0 + lo, (size_t)(hi - lo) * sizeof(float));
-  else
-    for (int64_t i = lo; i < hi; i++) dst[i] = row[x0 + i * stride];
-  for (int64_t i = hi; i < (int64_t)count; i++) {
-    int64_t sx = source_index(x0 + i * stride, j->w, j->p->mode);
+  if (stride == 1) {
+    const float *from = row + src->x0;
+    for (int64_t i = src->lo; i < src->hi; i++) dst[i] = from[i];
+  } else
+    for (int64_t i = src->lo; i < src->hi; i++) dst[i] = row[src->x0 + i * stride];
+  for (int64_t i = src->hi; i < (int64_t)count; i++) {
+    int64_t sx = source_index(src->x0 + i * stride, j->w, j->p->mode);
     dst[i] = sx < 0 ? 0.0f : row[sx];
   }
 }
 
 /* Packs im2col columns [col0, col0 + ncols) of group g: panel[r][c] for r < k, zero
- * beyond ncols. Row r of the im2col matrix is (channel, ki, kj). */
+ * beyond ncols. Row r of the im2col matrix is (channel, ki, kj); the geometry of each
+ * kernel offset is worked out once and reused for every channel. */
 static void pack_panel(const conv_job *j, size_t g, size_t col0, size_t ncols, float *panel) {
   const conv2d_params *p = j->p;
-  const window_axis *ah = &p->axis[0], *aw = &p->axis[1];
+  int64_t kh = p->axis[0].kernel, kw = p->axis[1].kernel;
+  size_t per_channel = (size_t)(kh * kw), channels = conv2d_group_k(p) / per_channel;
+  size_t plane_size = (size_t)(j->h * j->w);
+  const float *planes = j->image + g * channels * plane_size;
   panel_segment seg[GEMM_NR];
   size_t n_seg = panel_segments(j, col0, ncols, seg);
-  size_t k = conv2d_group_k(p), per_channel = (size_t)(ah->kernel * aw->kernel);
-  for (size_t r = 0; r < k; r++, panel += GEMM_NR) {
-    int64_t ki = (int64_t)(r % per_channel) / aw->kernel;
-    int64_t kj = (int64_t)(r % per_channel) % aw->kernel;
-    const float *plane =
-        j->image + (g * (k / per_channel) + r / per_channel) * (size_t)(j->h * j->w);
+  if (ncols < GEMM_NR)
+    for (size_t r = 0; r < channels * per_channel; r++)
+      memset(panel + r * GEMM_NR + ncols, 0, (GEMM_NR - ncols) * sizeof(float));
+  for (size_t offset = 0; offset < per_channel; offset++) {
+    int64_t ki = (int64_t)offset / kw, kj = (int64_t)offset % kw;
     for (size_t s = 0; s < n_seg; s++) {
-      int64_t y =
-          source_index(seg[s].oy * ah->stride - ah->pad_begin + ki * ah->dilation, j->h, p->mode);
-      float *dst = panel + seg[s].first;
-      if (y < 0)
-        memset(dst, 0, seg[s].count * sizeof(float));
-      else
-        gather_row(j, plane + y * j->w, seg[s].ox * aw->stride - aw->pad_begin + kj * aw->dilation,
-                   aw->stride, seg[s].count, dst);
+      segment_source src = locate_segment(j, &seg[s], ki, kj);
+      float *dst = panel + offset * GEMM_NR + seg[s].first;
+      for (size_t c = 0; c < channels; c++, dst += per_channel * GEMM_NR)
+        fill_segment(j, planes + c * plane_size, &src, seg[s].count, dst);
     }
-    if (ncols < GEMM_NR) memset(panel + ncols, 0, (GEMM_NR - ncols) * sizeof(float));
   }
 }
 
