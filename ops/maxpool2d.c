@@ -46,10 +46,38 @@ static float window_max(const pool2d_job *j, const float *plane, int64_t oy, int
   return best;
 }
 
+/* max keeping NaN, as PyTorch's `val > max || isnan(val)` */
+static inline float max_nan(float best, float v) {
+  return (v > best || isnan(v)) ? v : best;
+}
+
+/* The common 2x2, stride 2 window with no padding or dilation, every window inside. */
+static void plane_max_2x2(const pool2d_job *j, const float *plane, float *out) {
+  for (int64_t oy = 0; oy < j->oh; oy++) {
+    const float *r0 = plane + 2 * oy * j->w, *r1 = r0 + j->w;
+    for (int64_t ox = 0; ox < j->ow; ox++)
+      out[oy * j->ow + ox] =
+          max_nan(max_nan(max_nan(r0[2 * ox], r0[2 * ox + 1]), r1[2 * ox]), r1[2 * ox + 1]);
+  }
+}
+
+static bool is_plain_2x2(const maxpool2d_params *p, const shape *in, const shape *out) {
+  for (int i = 0; i < 2; i++) {
+    const window_axis *a = &p->axis[i];
+    if (a->kernel != 2 || a->stride != 2 || a->dilation != 1 || a->pad_begin || a->pad_end ||
+        2 * out->dim[2 + i] > in->dim[2 + i])
+      return false;
+  }
+  return true;
+}
+
 static void run_maxpool2d(const void *params, const tensor *in, int n_in, tensor *out,
                           void *scratch, threadpool *tp) {
   (void)n_in, (void)scratch;
-  pool2d_run(params, window_max, in, out, tp);
+  if (is_plain_2x2(params, &in->shape, &out->shape))
+    pool2d_run_planes(params, plane_max_2x2, in, out, tp);
+  else
+    pool2d_run(params, window_max, in, out, tp);
 }
 
 const op_def op_maxpool2d = {

@@ -49,16 +49,22 @@ static void pool_planes(void *ctx, size_t begin, size_t end) {
   for (size_t plane = begin; plane < end; plane++) {
     const float *src = j->x + plane * (size_t)(j->h * j->w);
     float *dst = j->y + plane * (size_t)(j->oh * j->ow);
+    if (j->plane) {
+      j->plane(j, src, dst);
+      continue;
+    }
     for (int64_t oy = 0; oy < j->oh; oy++)
       for (int64_t ox = 0; ox < j->ow; ox++) *dst++ = j->window(j, src, oy, ox);
   }
 }
 
-void pool2d_run(const void *params, pool2d_window_fn window, const tensor *in, tensor *out,
-                threadpool *tp) {
+/* Splits the N*C planes of in over the pool; exactly one of window / plane is set. */
+static void run_planes(const void *params, pool2d_window_fn window, pool2d_plane_fn plane,
+                       const tensor *in, tensor *out, threadpool *tp) {
   const shape *is = &in->shape;
   pool2d_job j = {params,
                   window,
+                  plane,
                   in->data,
                   out->data,
                   (int64_t)is->dim[2],
@@ -66,4 +72,14 @@ void pool2d_run(const void *params, pool2d_window_fn window, const tensor *in, t
                   (int64_t)out->shape.dim[2],
                   (int64_t)out->shape.dim[3]};
   threadpool_for(tp, is->dim[0] * is->dim[1], pool_planes, &j);
+}
+
+void pool2d_run(const void *params, pool2d_window_fn window, const tensor *in, tensor *out,
+                threadpool *tp) {
+  run_planes(params, window, NULL, in, out, tp);
+}
+
+void pool2d_run_planes(const void *params, pool2d_plane_fn plane, const tensor *in, tensor *out,
+                       threadpool *tp) {
+  run_planes(params, NULL, plane, in, out, tp);
 }

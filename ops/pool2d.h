@@ -12,9 +12,14 @@ typedef struct pool2d_job pool2d_job;
 /* One output value at (oy, ox) from one input plane of j->h x j->w floats. */
 typedef float (*pool2d_window_fn)(const pool2d_job *j, const float *plane, int64_t oy, int64_t ox);
 
+/* A whole output plane (j->oh x j->ow) from one input plane, for ops with a faster
+ * plane-at-a-time kernel. */
+typedef void (*pool2d_plane_fn)(const pool2d_job *j, const float *plane, float *out);
+
 struct pool2d_job {
   const void *params; /* the op's parameters */
   pool2d_window_fn window;
+  pool2d_plane_fn plane; /* used instead of window when set */
   const float *x;
   float *y;
   int64_t h, w, oh, ow;
@@ -36,5 +41,9 @@ cnnrt_status pool2d_infer_window(const window_axis axis[2], const shape *in, sha
 /* Runs window for every output of every plane of in[0] into out. */
 void pool2d_run(const void *params, pool2d_window_fn window, const tensor *in, tensor *out,
                 threadpool *tp);
+
+/* Runs plane for every plane of in[0] into out. */
+void pool2d_run_planes(const void *params, pool2d_plane_fn plane, const tensor *in, tensor *out,
+                       threadpool *tp);
 
 #endif
