@@ -68,11 +68,12 @@ static cnnrt_status check_format(const cJSON *root, const err_ctx *e) {
   return json_check_keys(root, keys, "the model", e);
 }
 
-/* Output rows must match the labels, one label per output feature. */
-static cnnrt_status check_labels(const cnnrt_model *m, const err_ctx *e) {
+/* Output rows must match the labels, one label per output feature (when "labels" is
+ * present at all: an empty array is a mismatch too). */
+static cnnrt_status check_labels(const cJSON *root, const cnnrt_model *m, const err_ctx *e) {
   const shape *out = &m->value_shapes[m->output_value];
   size_t features = shape_numel(out) / m->input_shape.dim[0];
-  if (m->label_count && m->label_count != features)
+  if (cJSON_GetObjectItemCaseSensitive(root, "labels") && m->label_count != features)
     return err_set(e, CNNRT_ERR_SHAPE,
                    "'labels' has %zu entries but the output has %zu "
                    "features per sample",
@@ -92,7 +93,7 @@ static cnnrt_status build_model(const cJSON *root, const blob_source *blob, cnnr
   if (!(m->value_shapes = calloc(m->node_count + 1, sizeof *m->value_shapes)))
     return err_set(e, CNNRT_ERR_MEMORY, "out of memory");
   if ((st = graph_infer(m, m->input_shape.dim[0], m->value_shapes, NULL))) return st;
-  return check_labels(m, e);
+  return check_labels(root, m, e);
 }
 
 cnnrt_status loader_parse(const char *json, size_t json_len, const char *source,

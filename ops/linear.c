@@ -96,7 +96,7 @@ static void gemm_features(void *ctx, size_t begin, size_t end) {
   size_t k = (size_t)j->p->in_features, n = (size_t)j->p->out_features;
   for (size_t panel = begin; panel < end; panel++) {
     size_t col0 = panel * GEMM_NR, ncols = n - col0 < GEMM_NR ? n - col0 : GEMM_NR;
-    gemm_epilogue ep = {NULL, j->p->has_bias ? j->p->bias.data + col0 : NULL, -INFINITY, INFINITY};
+    gemm_epilogue ep = {NULL, j->p->has_bias ? j->p->bias.data + col0 : NULL, j->p->min, j->p->max};
     gemm_panel(j->packed_x, j->rows, k, j->p->packed_wt + col0 * k, &ep, j->y + col0, n, ncols);
   }
 }
