@@ -1,9 +1,26 @@
-/* Persistent worker threads; one parallel loop at a time, chunk i runs on thread i. */
+/* Persistent worker threads; one parallel loop at a time, chunk i runs on thread i.
+ *
+ * Workers spin briefly on an atomic generation counter before sleeping on a condition
+ * variable, so back-to-back loops of a small model (a few microseconds each) do not pay a
+ * futex wake-up per layer; idle pools still sleep. */
 #include "runtime/threadpool.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include "runtime/error.h"
+
+/* Spin iterations before a worker sleeps (~0.5 ms) and before the caller yields. */
+#define WORKER_SPINS 20000
+#define CALLER_SPINS 2000
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CPU_RELAX() __builtin_ia32_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
 
 typedef struct {
   threadpool *pool;
@@ -16,11 +33,11 @@ struct threadpool {
   worker *workers;
   pthread_mutex_t lock;
   pthread_cond_t work_ready;
-  pthread_cond_t work_done;
-  unsigned long generation; /* bumped for every loop, so workers see each loop once */
-  int pending;              /* workers still running the current loop */
-  int stopping;
-  /* The current loop. */
+  atomic_ulong generation; /* bumped for every loop, so workers see each loop once */
+  atomic_int pending;      /* workers still running the current loop */
+  atomic_int sleepers;     /* workers that may be waiting on work_ready */
+  atomic_bool stopping;
+  /* The current loop, published before generation is bumped. */
   parallel_fn fn;
   void *ctx;
   size_t n;
@@ -39,27 +56,46 @@ static void run_chunk(threadpool *tp, int index) {
   if (begin < end) tp->fn(tp->ctx, begin, end);
 }
 
+/* Waits until the generation differs from seen (or the pool stops); returns it. */
+static unsigned long wait_for_work(threadpool *tp, unsigned long seen) {
+  for (int i = 0; i < WORKER_SPINS; i++) {
+    unsigned long g = atomic_load_explicit(&tp->generation, memory_order_acquire);
+    if (g != seen || atomic_load(&tp->stopping)) return g;
+    CPU_RELAX();
+  }
+  atomic_fetch_add(&tp->sleepers, 1);
+  pthread_mutex_lock(&tp->lock);
+  /* re-checked under the lock: the dispatcher bumps, then wakes if anyone sleeps */
+  while (atomic_load(&tp->generation) == seen && !atomic_load(&tp->stopping))
+    pthread_cond_wait(&tp->work_ready, &tp->lock);
+  pthread_mutex_unlock(&tp->lock);
+  atomic_fetch_sub(&tp->sleepers, 1);
+  return atomic_load_explicit(&tp->generation, memory_order_acquire);
+}
+
 static void *worker_main(void *arg) {
   worker *w = arg;
   threadpool *tp = w->pool;
   unsigned long seen = 0;
-  pthread_mutex_lock(&tp->lock);
   for (;;) {
-    while (!tp->stopping && tp->generation == seen) pthread_cond_wait(&tp->work_ready, &tp->lock);
-    if (tp->stopping) break;
-    seen = tp->generation;
-    pthread_mutex_unlock(&tp->lock);
+    seen = wait_for_work(tp, seen);
+    if (atomic_load(&tp->stopping)) break;
     run_chunk(tp, w->index);
-    pthread_mutex_lock(&tp->lock);
-    if (--tp->pending == 0) pthread_cond_signal(&tp->work_done);
+    atomic_fetch_sub_explicit(&tp->pending, 1, memory_order_release);
   }
-  pthread_mutex_unlock(&tp->lock);
   return NULL;
 }
 
-static void stop_workers(threadpool *tp, int started) {
+static void wake_sleepers(threadpool *tp) {
+  if (atomic_load(&tp->sleepers) == 0) return;
   pthread_mutex_lock(&tp->lock);
-  tp->stopping = 1;
+  pthread_cond_broadcast(&tp->work_ready);
+  pthread_mutex_unlock(&tp->lock);
+}
+
+static void stop_workers(threadpool *tp, int started) {
+  atomic_store(&tp->stopping, true);
+  pthread_mutex_lock(&tp->lock);
   pthread_cond_broadcast(&tp->work_ready);
   pthread_mutex_unlock(&tp->lock);
   for (int i = 0; i < started; i++) pthread_join(tp->workers[i].thread, NULL);
@@ -71,7 +107,6 @@ cnnrt_status threadpool_create(int threads, threadpool **out) {
   tp->threads = threads < 1 ? 1 : threads;
   pthread_mutex_init(&tp->lock, NULL);
   pthread_cond_init(&tp->work_ready, NULL);
-  pthread_cond_init(&tp->work_done, NULL);
   if (tp->threads > 1) {
     tp->workers = calloc((size_t)tp->threads - 1, sizeof *tp->workers);
     if (!tp->workers) {
@@ -98,7 +133,6 @@ void threadpool_free(threadpool *tp) {
   if (tp->threads > 1 && tp->workers) stop_workers(tp, tp->threads - 1);
   pthread_mutex_destroy(&tp->lock);
   pthread_cond_destroy(&tp->work_ready);
-  pthread_cond_destroy(&tp->work_done);
   free(tp->workers);
   free(tp);
 }
@@ -113,16 +147,18 @@ void threadpool_for(threadpool *tp, size_t n, parallel_fn fn, void *ctx) {
     fn(ctx, 0, n);
     return;
   }
-  pthread_mutex_lock(&tp->lock);
   tp->fn = fn;
   tp->ctx = ctx;
   tp->n = n;
-  tp->pending = tp->threads - 1;
-  tp->generation++;
-  pthread_cond_broadcast(&tp->work_ready);
-  pthread_mutex_unlock(&tp->lock);
+  atomic_store_explicit(&tp->pending, tp->threads - 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&tp->generation, 1, memory_order_seq_cst); /* publishes the loop */
+  wake_sleepers(tp);
   run_chunk(tp, 0);
-  pthread_mutex_lock(&tp->lock);
-  while (tp->pending > 0) pthread_cond_wait(&tp->work_done, &tp->lock);
-  pthread_mutex_unlock(&tp->lock);
+  /* spin while the others finish; yield the core if one of them was descheduled */
+  for (int i = 0; atomic_load_explicit(&tp->pending, memory_order_acquire) > 0; i++) {
+    if (i < CALLER_SPINS)
+      CPU_RELAX();
+    else
+      sched_yield();
+  }
 }
