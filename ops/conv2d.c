@@ -104,7 +104,8 @@ static cnnrt_status parse_conv2d(const attr_reader *a, void *params, const err_c
   p->epilogue.bias = p->has_bias ? p->bias.data : NULL;
   p->epilogue.min = -INFINITY;
   p->epilogue.max = INFINITY;
-  if (!conv2d_uses_gemm(p)) return CNNRT_OK;
+  conv2d_choose_path(p);
+  if (p->path == CONV_DIRECT) return CNNRT_OK;
   float *packed = a->alloc_floats(a, conv2d_packed_floats(p));
   if (!packed) return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
   conv2d_pack_weights(p, packed);
@@ -162,6 +163,7 @@ const op_def op_conv2d = {.name = "Conv2d",
                           .min_inputs = 1,
                           .max_inputs = 1,
                           .params_size = sizeof(conv2d_params),
+                          .flags = OP_SCRATCH_PER_THREAD,
                           .parse = parse_conv2d,
                           .infer = infer_conv2d,
                           .macs = macs_conv2d,
@@ -177,7 +179,7 @@ size_t conv2d_out_channels(const void *params) {
 
 size_t conv2d_packed_count(const void *params) {
   const conv2d_params *p = params;
-  return conv2d_uses_gemm(p) ? conv2d_packed_floats(p) : 0;
+  return conv2d_packed_floats(p);
 }
 
 void conv2d_absorb_affine(void *params, const float *scale, const float *shift, float *new_weight,

@@ -8,14 +8,23 @@
 
 typedef enum { PAD_ZEROS, PAD_REFLECT, PAD_REPLICATE, PAD_CIRCULAR } padding_mode;
 
+/* How a conv runs (chosen at load by conv2d_choose_path):
+ * - CONV_GEMM: im2col columns packed per GEMM_NR-wide panel x weights packed at load;
+ * - CONV_WINOGRAD: F(4x4, 3x3) for 3x3 stride-1 undilated ungrouped zero-padded convs with
+ *   enough channels: 36 GEMMs on transformed tiles, weights transformed and packed at load;
+ * - CONV_DIRECT: per group im2col + row-wise products, for convs with too few output
+ *   channels per group to fill the micro-kernel (depthwise). */
+typedef enum { CONV_GEMM, CONV_WINOGRAD, CONV_DIRECT } conv_path;
+
 typedef struct {
   int64_t in_channels, out_channels, groups;
   window_axis axis[2]; /* [0] = height, [1] = width */
   padding_mode mode;
   weight_ref weight, bias;
   bool has_bias;
-  /* GEMM path: per group, the group's weights packed for the micro-kernel (NULL when the
-   * reference path runs, see conv2d_uses_gemm) */
+  conv_path path;
+  /* CONV_GEMM: per group, the group's weights packed for the micro-kernel; CONV_WINOGRAD:
+   * the 36 transformed weight matrices, each packed; NULL for CONV_DIRECT */
   float *packed;
   gemm_epilogue epilogue; /* bias and fused clamp */
 } conv2d_params;
@@ -23,16 +32,25 @@ typedef struct {
 /* Rows of the im2col matrix of one group: in_channels/groups * kH * kW. */
 size_t conv2d_group_k(const conv2d_params *p);
 
-/* True when the packed GEMM path runs this conv (enough output channels per group to
- * fill the micro-kernel's rows); false for the reference path (e.g. depthwise). */
-bool conv2d_uses_gemm(const conv2d_params *p);
+/* Picks p->path from the parameters (CNNRT_CONV_PATH=gemm|direct in the environment
+ * forces a path where it is valid, for tests and benchmarks). */
+void conv2d_choose_path(conv2d_params *p);
 
-/* Packs p->weight into p->packed (conv2d_packed_floats(p) floats, caller-owned). */
+/* Packs p->weight into p->packed (conv2d_packed_floats(p) floats, caller-owned; 0 for
+ * CONV_DIRECT, which reads the weights as they are). */
 size_t conv2d_packed_floats(const conv2d_params *p);
 void conv2d_pack_weights(conv2d_params *p, float *packed);
 
-/* Scratch bytes for one sample with output size oh x ow; false on overflow. */
+/* Scratch bytes per worker thread for output size oh x ow (the op declares
+ * OP_SCRATCH_PER_THREAD); false on overflow. */
 bool conv2d_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes);
+
+/* The Winograd path (conv2d_winograd.c). */
+size_t winograd_packed_floats(const conv2d_params *p);
+void winograd_pack_weights(const conv2d_params *p, float *packed);
+bool winograd_scratch_bytes(const conv2d_params *p, size_t *bytes);
+void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
+                  size_t slot_bytes, threadpool *tp);
 
 void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, void *scratch,
                 threadpool *tp);

@@ -1,7 +1,8 @@
-/* Conv2d kernels. The GEMM path packs the im2col columns of one GEMM_NR-wide panel at a
- * time and multiplies them with the weights packed at load; the reference path (im2col of
- * the whole sample + a row-wise product) serves convs with few output channels per group
- * (depthwise) and is the portable reference for tests. */
+/* Conv2d kernels. Every path gives each worker thread its own scratch slot (the op
+ * declares OP_SCRATCH_PER_THREAD) and splits one flat task space that includes the batch,
+ * so a layer is one parallel loop whatever the batch size; each output element is computed
+ * by one task in a fixed order, so results never depend on the thread count. */
+#include <stdlib.h>
 #include <string.h>
 #include "ops/conv2d_internal.h"
 #include "runtime/checked.h"
@@ -13,19 +14,40 @@ size_t conv2d_group_k(const conv2d_params *p) {
   return (size_t)(p->in_channels / p->groups * p->axis[0].kernel * p->axis[1].kernel);
 }
 
-bool conv2d_uses_gemm(const conv2d_params *p) {
-  return p->out_channels / p->groups >= GEMM_MIN_CHANNELS_PER_GROUP;
+static bool winograd_applies(const conv2d_params *p) {
+  for (int i = 0; i < 2; i++)
+    if (p->axis[i].kernel != 3 || p->axis[i].stride != 1 || p->axis[i].dilation != 1) return false;
+  /* below ~16 channels the transforms cost more than the multiplications they save */
+  return p->groups == 1 && p->mode == PAD_ZEROS && p->in_channels >= 16 && p->out_channels >= 16;
+}
+
+void conv2d_choose_path(conv2d_params *p) {
+  const char *force = getenv("CNNRT_CONV_PATH");
+  bool gemm_ok = p->out_channels / p->groups >= GEMM_MIN_CHANNELS_PER_GROUP;
+  if (force && strcmp(force, "direct") == 0)
+    p->path = CONV_DIRECT;
+  else if (force && strcmp(force, "gemm") == 0)
+    p->path = gemm_ok ? CONV_GEMM : CONV_DIRECT;
+  else if (winograd_applies(p))
+    p->path = CONV_WINOGRAD;
+  else
+    p->path = gemm_ok ? CONV_GEMM : CONV_DIRECT;
 }
 
 size_t conv2d_packed_floats(const conv2d_params *p) {
+  if (p->path == CONV_WINOGRAD) return winograd_packed_floats(p);
+  if (p->path == CONV_DIRECT) return 0;
   return (size_t)p->groups *
          gemm_packed_a_floats((size_t)(p->out_channels / p->groups), conv2d_group_k(p));
 }
 
 void conv2d_pack_weights(conv2d_params *p, float *packed) {
   size_t m = (size_t)(p->out_channels / p->groups), k = conv2d_group_k(p);
-  for (size_t g = 0; g < (size_t)p->groups; g++)
-    gemm_pack_a(p->weight.data + g * m * k, k, m, k, packed + g * gemm_packed_a_floats(m, k));
+  if (p->path == CONV_WINOGRAD)
+    winograd_pack_weights(p, packed);
+  else
+    for (size_t g = 0; g < (size_t)p->groups; g++)
+      gemm_pack_a(p->weight.data + g * m * k, k, m, k, packed + g * gemm_packed_a_floats(m, k));
   p->packed = packed;
 }
 
@@ -39,17 +61,13 @@ static bool is_pointwise(const conv2d_params *p) {
 }
 
 bool conv2d_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes) {
-  size_t pixels, floats;
-  if (!mul_size(oh, ow, &pixels)) return false;
-  if (conv2d_uses_gemm(p)) { /* every panel of every group, GEMM_NR columns wide */
-    size_t panels = pixels / GEMM_NR + (pixels % GEMM_NR != 0);
-    if (!mul_size(panels, (size_t)p->groups, &floats) ||
-        !mul_size(floats, conv2d_group_k(p) * GEMM_NR, &floats))
-      return false;
-  } else if (is_pointwise(p))
-    floats = 0;
-  else if (!mul_size(pixels, conv2d_group_k(p) * (size_t)p->groups, &floats))
-    return false;
+  size_t floats = 0;
+  if (p->path == CONV_WINOGRAD) return winograd_scratch_bytes(p, bytes);
+  if (p->path == CONV_GEMM)
+    floats = conv2d_group_k(p) * GEMM_NR; /* one panel */
+  else if (!is_pointwise(p) &&
+           !(mul_size(oh, ow, &floats) && mul_size(floats, conv2d_group_k(p), &floats)))
+    return false; /* CONV_DIRECT: one group's im2col */
   return mul_size(floats, sizeof(float), bytes);
 }
 
@@ -71,11 +89,14 @@ static int64_t source_index(int64_t i, int64_t size, padding_mode mode) {
 
 typedef struct {
   const conv2d_params *p;
-  const float *image; /* one sample [C, H, W] */
-  float *scratch;
-  float *result; /* one sample [OC, OH, OW] */
+  const float *input; /* [N, C, H, W] */
+  float *output;      /* [N, OC, OH, OW] */
+  char *scratch;      /* one slot of slot_bytes per worker */
+  size_t slot_bytes;
   int64_t h, w, oh, ow;
   size_t panels; /* GEMM_NR-wide column panels per group */
+  /* filled per task: */
+  const float *image; /* one sample */
 } conv_job;
 
 /* ---- GEMM path -------------------------------------------------------------------- */
@@ -171,67 +192,80 @@ static void pack_panel(const conv_job *j, size_t g, size_t col0, size_t ncols, f
   }
 }
 
-/* Tasks [begin, end) of groups x panels: pack one panel, multiply every output row. */
-static void gemm_tasks(void *ctx, size_t begin, size_t end) {
-  const conv_job *j = ctx;
-  const conv2d_params *p = j->p;
+/* Tasks [begin, end) of samples x groups x panels: pack one panel into the worker's slot,
+ * multiply every output row of the group. */
+static void gemm_tasks(void *ctx, int worker, size_t begin, size_t end) {
+  conv_job j = *(const conv_job *)ctx;
+  const conv2d_params *p = j.p;
   size_t k = conv2d_group_k(p), m = (size_t)(p->out_channels / p->groups);
-  size_t pixels = (size_t)(j->oh * j->ow);
+  size_t pixels = (size_t)(j.oh * j.ow), per_sample = (size_t)p->groups * j.panels;
+  float *panel = (float *)(j.scratch + (size_t)worker * j.slot_bytes);
   for (size_t t = begin; t < end; t++) {
-    size_t g = t / j->panels, col0 = t % j->panels * GEMM_NR;
-    size_t ncols = pixels - col0 < GEMM_NR ? pixels - col0 : GEMM_NR;
-    float *panel = j->scratch + t * k * GEMM_NR;
+    size_t n = t / per_sample, g = t % per_sample / j.panels;
+    size_t col0 = t % j.panels * GEMM_NR, ncols = pixels - col0 < GEMM_NR ? pixels - col0 : GEMM_NR;
+    j.image = j.input + n * (size_t)p->in_channels * (size_t)(j.h * j.w);
     gemm_epilogue ep = p->epilogue;
     if (ep.bias) ep.bias += g * m;
-    pack_panel(j, g, col0, ncols, panel);
+    pack_panel(&j, g, col0, ncols, panel);
     gemm_panel(p->packed + g * gemm_packed_a_floats(m, k), m, k, panel, &ep,
-               j->result + g * m * pixels + col0, pixels, ncols);
+               j.output + (n * (size_t)p->out_channels + g * m) * pixels + col0, pixels, ncols);
   }
 }
 
-/* ---- Reference path --------------------------------------------------------------- */
+/* ---- Direct path ------------------------------------------------------------------ */
 
-/* Builds rows [begin, end) of the whole sample's im2col matrix; row = (channel, ki, kj). */
-static void im2col_rows(void *ctx, size_t begin, size_t end) {
-  const conv_job *j = ctx;
-  const window_axis *ah = &j->p->axis[0], *aw = &j->p->axis[1];
-  for (size_t row = begin; row < end; row++) {
-    int64_t kj = (int64_t)row % aw->kernel, ki = (int64_t)row / aw->kernel % ah->kernel;
-    int64_t c = (int64_t)row / (aw->kernel * ah->kernel);
-    const float *plane = j->image + c * j->h * j->w;
-    float *dst = j->scratch + row * (size_t)(j->oh * j->ow);
+/* im2col of group g of the sample into cols (k rows of oh * ow). */
+static void im2col_group(const conv_job *j, size_t g, float *cols) {
+  const conv2d_params *p = j->p;
+  const window_axis *ah = &p->axis[0], *aw = &p->axis[1];
+  size_t k = conv2d_group_k(p), per_channel = (size_t)(ah->kernel * aw->kernel);
+  for (size_t row = 0; row < k; row++) {
+    int64_t kj = (int64_t)(row % per_channel) % aw->kernel;
+    int64_t ki = (int64_t)(row % per_channel) / aw->kernel;
+    const float *plane =
+        j->image + (g * (k / per_channel) + row / per_channel) * (size_t)(j->h * j->w);
     for (int64_t y = 0; y < j->oh; y++) {
-      int64_t sy =
-          source_index(y * ah->stride - ah->pad_begin + ki * ah->dilation, j->h, j->p->mode);
+      int64_t sy = source_index(y * ah->stride - ah->pad_begin + ki * ah->dilation, j->h, p->mode);
       for (int64_t x = 0; x < j->ow; x++) {
         int64_t sx =
-            source_index(x * aw->stride - aw->pad_begin + kj * aw->dilation, j->w, j->p->mode);
-        *dst++ = (sy < 0 || sx < 0) ? 0.0f : plane[sy * j->w + sx];
+            source_index(x * aw->stride - aw->pad_begin + kj * aw->dilation, j->w, p->mode);
+        *cols++ = (sy < 0 || sx < 0) ? 0.0f : plane[sy * j->w + sx];
       }
     }
   }
 }
 
-/* Output channels [begin, end): result[oc] = clamp(bias[oc] + weight[oc] . columns). */
-static void reference_channels(void *ctx, size_t begin, size_t end) {
-  const conv_job *j = ctx;
-  const conv2d_params *p = j->p;
-  size_t pixels = (size_t)(j->oh * j->ow), k = conv2d_group_k(p);
-  size_t per_group = (size_t)(p->out_channels / p->groups);
-  for (size_t oc = begin; oc < end; oc++) {
-    const float *wrow = p->weight.data + oc * k;
-    const float *cols = j->scratch + oc / per_group * k * pixels;
-    float *dst = j->result + oc * pixels;
-    float b = p->epilogue.bias ? p->epilogue.bias[oc] : 0.0f;
-    for (size_t i = 0; i < pixels; i++) dst[i] = b;
-    for (size_t r = 0; r < k; r++) {
-      float wv = wrow[r];
-      const float *src = cols + r * pixels;
-      for (size_t i = 0; i < pixels; i++) dst[i] += wv * src[i];
+/* Tasks [begin, end) of samples x groups: im2col of the group into the worker's slot (the
+ * input itself for a pointwise conv), then each output channel of the group:
+ * clamp(bias + weight row . columns). */
+static void direct_tasks(void *ctx, int worker, size_t begin, size_t end) {
+  conv_job j = *(const conv_job *)ctx;
+  const conv2d_params *p = j.p;
+  size_t pixels = (size_t)(j.oh * j.ow), k = conv2d_group_k(p);
+  size_t per_group = (size_t)(p->out_channels / p->groups), groups = (size_t)p->groups;
+  for (size_t t = begin; t < end; t++) {
+    size_t n = t / groups, g = t % groups;
+    j.image = j.input + n * (size_t)p->in_channels * (size_t)(j.h * j.w);
+    const float *cols = j.image + g * k * pixels; /* pointwise: the group's input planes */
+    if (!is_pointwise(p)) {
+      float *slot = (float *)(j.scratch + (size_t)worker * j.slot_bytes);
+      im2col_group(&j, g, slot);
+      cols = slot;
     }
-    for (size_t i = 0; i < pixels; i++) {
-      float v = dst[i] < p->epilogue.min ? p->epilogue.min : dst[i];
-      dst[i] = v > p->epilogue.max ? p->epilogue.max : v;
+    for (size_t oc = g * per_group; oc < (g + 1) * per_group; oc++) {
+      const float *wrow = p->weight.data + oc * k;
+      float *dst = j.output + (n * (size_t)p->out_channels + oc) * pixels;
+      float b = p->epilogue.bias ? p->epilogue.bias[oc] : 0.0f;
+      for (size_t i = 0; i < pixels; i++) dst[i] = b;
+      for (size_t r = 0; r < k; r++) {
+        float wv = wrow[r];
+        const float *src = cols + r * pixels;
+        for (size_t i = 0; i < pixels; i++) dst[i] += wv * src[i];
+      }
+      for (size_t i = 0; i < pixels; i++) {
+        float v = dst[i] < p->epilogue.min ? p->epilogue.min : dst[i];
+        dst[i] = v > p->epilogue.max ? p->epilogue.max : v;
+      }
     }
   }
 }
@@ -240,29 +274,26 @@ void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, voi
                 threadpool *tp) {
   const conv2d_params *p = params;
   const shape *is = &in[0].shape, *os = &out->shape;
-  size_t pixels = os->dim[2] * os->dim[3];
+  size_t pixels = os->dim[2] * os->dim[3], slot_bytes = 0;
+  (void)n_in;
+  conv2d_scratch_bytes(p, os->dim[2], os->dim[3], &slot_bytes); /* checked by infer */
+  if (p->path == CONV_WINOGRAD) {
+    winograd_run(p, &in[0], out, scratch, slot_bytes, tp);
+    return;
+  }
   conv_job j = {p,
-                NULL,
+                in[0].data,
+                out->data,
                 scratch,
-                NULL,
+                slot_bytes,
                 (int64_t)is->dim[2],
                 (int64_t)is->dim[3],
                 (int64_t)os->dim[2],
                 (int64_t)os->dim[3],
-                (pixels + GEMM_NR - 1) / GEMM_NR};
-  size_t in_sample = is->dim[1] * is->dim[2] * is->dim[3], out_sample = os->dim[1] * pixels;
-  (void)n_in;
-  for (size_t n = 0; n < is->dim[0]; n++) {
-    j.image = in[0].data + n * in_sample;
-    j.result = out->data + n * out_sample;
-    if (p->packed) {
-      threadpool_for(tp, (size_t)p->groups * j.panels, gemm_tasks, &j);
-      continue;
-    }
-    if (is_pointwise(p))
-      j.scratch = (float *)j.image;
-    else
-      threadpool_for(tp, conv2d_group_k(p) * (size_t)p->groups, im2col_rows, &j);
-    threadpool_for(tp, (size_t)p->out_channels, reference_channels, &j);
-  }
+                (pixels + GEMM_NR - 1) / GEMM_NR,
+                NULL};
+  if (p->path == CONV_GEMM)
+    threadpool_for_workers(tp, is->dim[0] * (size_t)p->groups * j.panels, gemm_tasks, &j);
+  else
+    threadpool_for_workers(tp, is->dim[0] * (size_t)p->groups, direct_tasks, &j);
 }

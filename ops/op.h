@@ -54,7 +54,10 @@ struct attr_reader {
 
 enum {
   OP_ELEMENTWISE = 1 << 0, /* output has input 0's shape and may overwrite it (in place) */
-  OP_VIEW = 1 << 1         /* output is input 0's data under another shape: nothing runs */
+  OP_VIEW = 1 << 1,        /* output is input 0's data under another shape: nothing runs */
+  /* scratch_bytes from infer is per worker thread: the session reserves one slot per
+   * thread, and run gives worker w (threadpool_for_workers) scratch + w * scratch_bytes */
+  OP_SCRATCH_PER_THREAD = 1 << 2
 };
 
 typedef struct op_def {

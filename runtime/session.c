@@ -20,7 +20,7 @@ cnnrt_status cnnrt_session_create_batch(const cnnrt_model *m, int threads, size_
   if (!s) return err_set(NULL, CNNRT_ERR_MEMORY, "out of memory creating a session");
   s->model = m;
   s->batch = batch;
-  cnnrt_status st = session_plan_build(m, batch, &s->plan);
+  cnnrt_status st = session_plan_build(m, batch, threads < 1 ? 1 : threads, &s->plan);
   if (st == CNNRT_OK && s->plan.arena_bytes > 0 &&
       !(s->arena = aligned_alloc(PLANNER_ALIGNMENT, s->plan.arena_bytes)))
     st = err_set(NULL, CNNRT_ERR_MEMORY, "%s: cannot allocate a %zu-byte arena for batch %zu",

@@ -26,9 +26,10 @@ struct cnnrt_session {
   threadpool *pool;
 };
 
-/* Infers shapes at the batch size, decides in-place and view aliasing, and plans the
- * arena. Messages name the model and node. */
-cnnrt_status session_plan_build(const cnnrt_model *m, size_t batch, session_plan *plan);
+/* Infers shapes at the batch size (per-thread scratch times threads), decides in-place and view
+ * aliasing, and plans the arena. Messages name the model and node. */
+cnnrt_status session_plan_build(const cnnrt_model *m, size_t batch, int threads,
+                                session_plan *plan);
 void session_plan_free(session_plan *plan);
 
 #endif

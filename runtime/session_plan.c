@@ -71,7 +71,16 @@ static bool naive_bytes(const cnnrt_model *m, const session_plan *p, const size_
   return true;
 }
 
-cnnrt_status session_plan_build(const cnnrt_model *m, size_t batch, session_plan *p) {
+/* Scratch of ops that want a slot per worker thread, times the session's threads. */
+static bool scale_per_thread_scratch(const cnnrt_model *m, int threads, size_t *scratch) {
+  for (size_t i = 0; i < m->node_count; i++)
+    if ((m->nodes[i].op->flags & OP_SCRATCH_PER_THREAD) &&
+        !mul_size(scratch[i], (size_t)threads, &scratch[i]))
+      return false;
+  return true;
+}
+
+cnnrt_status session_plan_build(const cnnrt_model *m, size_t batch, int threads, session_plan *p) {
   size_t values = m->node_count + 1, *scratch = calloc(m->node_count, sizeof *scratch);
   buffer_list b = {calloc(2 * m->node_count, sizeof(plan_item)), 0};
   p->value_count = values;
@@ -82,6 +91,9 @@ cnnrt_status session_plan_build(const cnnrt_model *m, size_t batch, session_plan
   if (!scratch || !b.items || !p->shapes || !p->value_buffer || !p->scratch_buffer)
     st = err_set(NULL, CNNRT_ERR_MEMORY, "out of memory planning a session");
   if (st == CNNRT_OK) st = graph_infer(m, batch, p->shapes, scratch);
+  if (st == CNNRT_OK && !scale_per_thread_scratch(m, threads, scratch))
+    st = err_set(NULL, CNNRT_ERR_MEMORY, "%s: scratch size overflows at %d threads", m->source,
+                 threads);
   if (st == CNNRT_OK) st = assign_buffers(m, scratch, p, &b);
   if (st == CNNRT_OK && !naive_bytes(m, p, scratch, &p->naive_bytes))
     st =

@@ -38,7 +38,7 @@ struct threadpool {
   atomic_int sleepers;     /* workers that may be waiting on work_ready */
   atomic_bool stopping;
   /* The current loop, published before generation is bumped. */
-  parallel_fn fn;
+  parallel_worker_fn fn;
   void *ctx;
   size_t n;
 };
@@ -53,7 +53,7 @@ static void chunk_of(size_t n, int threads, int index, size_t *begin, size_t *en
 static void run_chunk(threadpool *tp, int index) {
   size_t begin, end;
   chunk_of(tp->n, tp->threads, index, &begin, &end);
-  if (begin < end) tp->fn(tp->ctx, begin, end);
+  if (begin < end) tp->fn(tp->ctx, index, begin, end);
 }
 
 /* Waits until the generation differs from seen (or the pool stops); returns it. */
@@ -141,10 +141,10 @@ int threadpool_size(const threadpool *tp) {
   return tp ? tp->threads : 1;
 }
 
-void threadpool_for(threadpool *tp, size_t n, parallel_fn fn, void *ctx) {
+void threadpool_for_workers(threadpool *tp, size_t n, parallel_worker_fn fn, void *ctx) {
   if (n == 0) return;
   if (!tp || tp->threads == 1 || n == 1) {
-    fn(ctx, 0, n);
+    fn(ctx, 0, 0, n);
     return;
   }
   tp->fn = fn;
@@ -161,4 +161,21 @@ void threadpool_for(threadpool *tp, size_t n, parallel_fn fn, void *ctx) {
     else
       sched_yield();
   }
+}
+
+/* threadpool_for's loop body, adapted to the worker-aware signature. */
+typedef struct {
+  parallel_fn fn;
+  void *ctx;
+} plain_loop;
+
+static void run_plain(void *ctx, int index, size_t begin, size_t end) {
+  const plain_loop *loop = ctx;
+  (void)index;
+  loop->fn(loop->ctx, begin, end);
+}
+
+void threadpool_for(threadpool *tp, size_t n, parallel_fn fn, void *ctx) {
+  plain_loop loop = {fn, ctx};
+  threadpool_for_workers(tp, n, run_plain, &loop);
 }

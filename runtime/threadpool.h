@@ -10,6 +10,9 @@ typedef struct threadpool threadpool;
 /* Runs items [begin, end) of a parallel loop. */
 typedef void (*parallel_fn)(void *ctx, size_t begin, size_t end);
 
+/* The same, told which worker runs it (0 .. threadpool_size - 1), for per-thread scratch. */
+typedef void (*parallel_worker_fn)(void *ctx, int worker, size_t begin, size_t end);
+
 /* threads <= 1 creates a pool that runs everything on the caller's thread. */
 cnnrt_status threadpool_create(int threads, threadpool **out);
 void threadpool_free(threadpool *tp);
@@ -20,5 +23,8 @@ int threadpool_size(const threadpool *tp);
  * whatever chunk it lands in, so results never depend on the thread count.
  * tp may be NULL (serial). */
 void threadpool_for(threadpool *tp, size_t n, parallel_fn fn, void *ctx);
+
+/* threadpool_for whose chunks also receive the worker index: chunk i runs on worker i. */
+void threadpool_for_workers(threadpool *tp, size_t n, parallel_worker_fn fn, void *ctx);
 
 #endif
