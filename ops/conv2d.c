@@ -105,7 +105,7 @@ static cnnrt_status parse_conv2d(const attr_reader *a, void *params, const err_c
   p->epilogue.min = -INFINITY;
   p->epilogue.max = INFINITY;
   conv2d_choose_path(p);
-  if (p->path == CONV_DIRECT) return CNNRT_OK;
+  if (!conv2d_packed_floats(p)) return CNNRT_OK;
   float *packed = a->alloc_floats(a, conv2d_packed_floats(p));
   if (!packed) return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
   conv2d_pack_weights(p, packed);

@@ -12,9 +12,11 @@ typedef enum { PAD_ZEROS, PAD_REFLECT, PAD_REPLICATE, PAD_CIRCULAR } padding_mod
  * - CONV_GEMM: im2col columns packed per GEMM_NR-wide panel x weights packed at load;
  * - CONV_WINOGRAD: F(4x4, 3x3) for 3x3 stride-1 undilated ungrouped zero-padded convs with
  *   enough channels: 36 GEMMs on transformed tiles, weights transformed and packed at load;
- * - CONV_DIRECT: per group im2col + row-wise products, for convs with too few output
- *   channels per group to fill the micro-kernel (depthwise). */
-typedef enum { CONV_GEMM, CONV_WINOGRAD, CONV_DIRECT } conv_path;
+ * - CONV_DEPTHWISE: one input channel per group with zero padding: shifted row
+ *   multiply-adds straight from the input, no scratch;
+ * - CONV_DIRECT: per group im2col + row-wise products, for the other convs with too few
+ *   output channels per group to fill the micro-kernel. Also the reference in tests. */
+typedef enum { CONV_GEMM, CONV_WINOGRAD, CONV_DEPTHWISE, CONV_DIRECT } conv_path;
 
 typedef struct {
   int64_t in_channels, out_channels, groups;
@@ -51,6 +53,9 @@ void winograd_pack_weights(const conv2d_params *p, float *packed);
 bool winograd_scratch_bytes(const conv2d_params *p, size_t *bytes);
 void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
                   size_t slot_bytes, threadpool *tp);
+
+/* The depthwise path (conv2d_depthwise.c); needs no scratch. */
+void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, threadpool *tp);
 
 void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, void *scratch,
                 threadpool *tp);

@@ -30,19 +30,24 @@ void conv2d_choose_path(conv2d_params *p) {
     p->path = gemm_ok ? CONV_GEMM : CONV_DIRECT;
   else if (winograd_applies(p))
     p->path = CONV_WINOGRAD;
+  else if (gemm_ok)
+    p->path = CONV_GEMM;
+  else if (p->in_channels == p->groups && p->mode == PAD_ZEROS)
+    p->path = CONV_DEPTHWISE;
   else
-    p->path = gemm_ok ? CONV_GEMM : CONV_DIRECT;
+    p->path = CONV_DIRECT;
 }
 
 size_t conv2d_packed_floats(const conv2d_params *p) {
   if (p->path == CONV_WINOGRAD) return winograd_packed_floats(p);
-  if (p->path == CONV_DIRECT) return 0;
+  if (p->path == CONV_DIRECT || p->path == CONV_DEPTHWISE) return 0;
   return (size_t)p->groups *
          gemm_packed_a_floats((size_t)(p->out_channels / p->groups), conv2d_group_k(p));
 }
 
 void conv2d_pack_weights(conv2d_params *p, float *packed) {
   size_t m = (size_t)(p->out_channels / p->groups), k = conv2d_group_k(p);
+  if (p->path == CONV_DIRECT || p->path == CONV_DEPTHWISE) return; /* weights as they are */
   if (p->path == CONV_WINOGRAD)
     winograd_pack_weights(p, packed);
   else
@@ -63,6 +68,7 @@ static bool is_pointwise(const conv2d_params *p) {
 bool conv2d_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes) {
   size_t floats = 0;
   if (p->path == CONV_WINOGRAD) return winograd_scratch_bytes(p, bytes);
+  if (p->path == CONV_DEPTHWISE) return (*bytes = 0, true);
   if (p->path == CONV_GEMM)
     floats = conv2d_group_k(p) * GEMM_NR; /* one panel */
   else if (!is_pointwise(p) &&
@@ -200,15 +206,21 @@ static void gemm_tasks(void *ctx, int worker, size_t begin, size_t end) {
   size_t k = conv2d_group_k(p), m = (size_t)(p->out_channels / p->groups);
   size_t pixels = (size_t)(j.oh * j.ow), per_sample = (size_t)p->groups * j.panels;
   float *panel = (float *)(j.scratch + (size_t)worker * j.slot_bytes);
+  bool pointwise = is_pointwise(p);
   for (size_t t = begin; t < end; t++) {
     size_t n = t / per_sample, g = t % per_sample / j.panels;
     size_t col0 = t % j.panels * GEMM_NR, ncols = pixels - col0 < GEMM_NR ? pixels - col0 : GEMM_NR;
     j.image = j.input + n * (size_t)p->in_channels * (size_t)(j.h * j.w);
     gemm_epilogue ep = p->epilogue;
     if (ep.bias) ep.bias += g * m;
+    const float *a = p->packed + g * gemm_packed_a_floats(m, k);
+    float *c = j.output + (n * (size_t)p->out_channels + g * m) * pixels + col0;
+    if (pointwise && ncols == GEMM_NR) { /* the input planes are B already: no packing */
+      gemm_panel_strided(a, m, k, j.image + g * k * pixels + col0, pixels, &ep, c, pixels, ncols);
+      continue;
+    }
     pack_panel(&j, g, col0, ncols, panel);
-    gemm_panel(p->packed + g * gemm_packed_a_floats(m, k), m, k, panel, &ep,
-               j.output + (n * (size_t)p->out_channels + g * m) * pixels + col0, pixels, ncols);
+    gemm_panel(a, m, k, panel, &ep, c, pixels, ncols);
   }
 }
 
@@ -279,6 +291,10 @@ void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, voi
   conv2d_scratch_bytes(p, os->dim[2], os->dim[3], &slot_bytes); /* checked by infer */
   if (p->path == CONV_WINOGRAD) {
     winograd_run(p, &in[0], out, scratch, slot_bytes, tp);
+    return;
+  }
+  if (p->path == CONV_DEPTHWISE) {
+    depthwise_run(p, &in[0], out, tp);
     return;
   }
   conv_job j = {p,

@@ -27,12 +27,12 @@ void gemm_pack_b_transposed(const float *w, size_t ldw, size_t n, size_t k, floa
         *packed++ = col0 + j < n ? w[(col0 + j) * ldw + p] : 0.0f;
 }
 
-void gemm_kernel_portable(size_t k, const float *a, const float *b, const float *rows,
+void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
                           const float *cols, float min, float max, float *c, size_t ldc) {
   float acc[GEMM_MR][GEMM_NR];
   for (int r = 0; r < GEMM_MR; r++)
     for (int j = 0; j < GEMM_NR; j++) acc[r][j] = rows[r] + cols[j];
-  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += GEMM_NR)
+  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += ldb)
     for (int r = 0; r < GEMM_MR; r++)
       for (int j = 0; j < GEMM_NR; j++) acc[r][j] += a[r] * b[j];
   for (int r = 0; r < GEMM_MR; r++)
@@ -75,8 +75,8 @@ const char *gemm_kernel_name(void) {
   return current_kernel() == gemm_kernel_portable ? "portable" : "avx2-fma";
 }
 
-void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
-                const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
+void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *b, size_t ldb,
+                        const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
   gemm_kernel_fn kernel = current_kernel();
   float tile[GEMM_MR * GEMM_NR], rows[GEMM_MR], cols[GEMM_NR];
   for (size_t j = 0; j < GEMM_NR; j++) cols[j] = ep->bias_cols && j < ncols ? ep->bias_cols[j] : 0;
@@ -84,11 +84,16 @@ void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
     size_t n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
     for (size_t r = 0; r < GEMM_MR; r++) rows[r] = ep->bias && r < n_rows ? ep->bias[row0 + r] : 0;
     if (n_rows == GEMM_MR && ncols == GEMM_NR) {
-      kernel(k, packed_a, b_panel, rows, cols, ep->min, ep->max, c + row0 * ldc, ldc);
+      kernel(k, packed_a, b, ldb, rows, cols, ep->min, ep->max, c + row0 * ldc, ldc);
       continue;
     }
-    kernel(k, packed_a, b_panel, rows, cols, ep->min, ep->max, tile, GEMM_NR); /* edge tile */
+    kernel(k, packed_a, b, ldb, rows, cols, ep->min, ep->max, tile, GEMM_NR); /* edge tile */
     for (size_t r = 0; r < n_rows; r++)
       memcpy(c + (row0 + r) * ldc, tile + r * GEMM_NR, ncols * sizeof(float));
   }
+}
+
+void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
+                const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
+  gemm_panel_strided(packed_a, m, k, b_panel, GEMM_NR, ep, c, ldc, ncols);
 }

@@ -39,6 +39,12 @@ void gemm_pack_b_transposed(const float *w, size_t ldw, size_t n, size_t k, floa
 void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
                 const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols);
 
+/* gemm_panel reading B in place: row p of the panel is b[p * ldb .. p * ldb + NR) (all NR
+ * columns must be readable, ncols of them are stored). For B that is already a row-major
+ * matrix, e.g. the input planes of a 1x1 convolution. */
+void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *b, size_t ldb,
+                        const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols);
+
 /* Forces the portable micro-kernel (tests compare it with the SIMD one); returns the
  * previous setting. Also forced by the environment variable CNNRT_PORTABLE=1. */
 bool gemm_force_portable(bool on);

@@ -12,12 +12,12 @@
 /* accumulator start: rows[r] + cols[j], added in the same order as the portable kernel */
 #define INIT(r, half) _mm256_add_ps(_mm256_set1_ps(rows[r]), _mm256_loadu_ps(cols + 8 * (half)))
 
-void gemm_kernel_avx2(size_t k, const float *a, const float *b, const float *rows,
+void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
                       const float *cols, float min, float max, float *c, size_t ldc) {
   __m256 c00 = INIT(0, 0), c01 = INIT(0, 1), c10 = INIT(1, 0), c11 = INIT(1, 1);
   __m256 c20 = INIT(2, 0), c21 = INIT(2, 1), c30 = INIT(3, 0), c31 = INIT(3, 1);
   __m256 c40 = INIT(4, 0), c41 = INIT(4, 1), c50 = INIT(5, 0), c51 = INIT(5, 1);
-  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += GEMM_NR) {
+  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += ldb) {
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;
     av = _mm256_broadcast_ss(a + 0);
     c00 = _mm256_fmadd_ps(av, b0, c00), c01 = _mm256_fmadd_ps(av, b1, c01);
