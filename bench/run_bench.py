@@ -1,17 +1,20 @@
 #!/usr/bin/python3
 """Benchmark cnnrt against PyTorch on the same machine, in the same run.
 
-For each model, batch size and thread count it measures, on the same random input:
-  - cnnrt: `cnnrt MODEL --input-f32 IN --bench N --threads T [--batch B]` (median ms)
+For each model (bench/models.py), batch size and thread count, on the same random input:
+  - cnnrt: `cnnrt MODEL --input-f32 IN --bench N --threads T --batch B` (median ms)
   - torch eager: the module in eval mode under torch.inference_mode()
   - torch frozen: torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(m, x)))
-and prints one row per case with the ratio of cnnrt to the faster torch path
-(< 1 means cnnrt is faster). Medians, because the machine is shared and noisy.
+and prints one row per case: the ratio of cnnrt to the faster torch path (< 1: cnnrt is
+faster), effective GFLOP/s (2 x direct-convolution MACs / time) and its share of the FMA
+peak measured in the same run (bench/fma_peak.c, one core, times the thread count),
+cnnrt's arena and peak RSS, and the model's load time. Medians: the machine is shared.
 
-    /usr/bin/python3 bench/run_bench.py [--runs 50] [--threads 1,2] [--cnnrt build/cnnrt]
+    /usr/bin/python3 bench/run_bench.py [--runs 50] [--threads 1,2] [--models a,b]
 """
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -23,30 +26,37 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from models import MODELS, ROOT  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "tools"))
 import cnnrt_common  # noqa: E402
-from export_tudui import make_tudui  # noqa: E402
-from train_fashion_mnist import FashionCNN  # noqa: E402
+from cnnrt_export import export  # noqa: E402
+
+CACHE = ROOT / "build" / "bench"
 
 
-def fashion_module():
-    """The shipped Fashion-MNIST model with its trained weights."""
-    module = FashionCNN().eval()
-    state = cnnrt_common.read_state_dict(ROOT / "models/fashion_mnist/model.json")
-    module.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
-    return module
+def run_child(command):
+    """Run a command; return (stdout, peak RSS in MB)."""
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([str(c) for c in command], stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{command[0]} failed: {proc.stderr.read().decode()}")
+        out.seek(0)
+        return out.read().decode(), usage.ru_maxrss / 1024
 
 
-# name, model.json, module factory, batch sizes
-MODELS = [
-    ("tudui_cifar10", ROOT / "models/tudui_cifar10/model.json", make_tudui, (1, 64)),
-    ("fashion_mnist", ROOT / "models/fashion_mnist/model.json", fashion_module, (1, 64)),
-]
+def fma_peak():
+    """Single-core FP32 FMA peak in GFLOP/s (best of 3 runs of bench/fma_peak.c)."""
+    binary = CACHE / "fma_peak"
+    subprocess.run(["cc", "-O2", "-mavx2", "-mfma", str(ROOT / "bench/fma_peak.c"), "-o",
+                    str(binary)], check=True)
+    return max(float(run_child([binary])[0].split()[0]) for _ in range(3))
 
 
 def median_ms(fn, runs, warmup=3):
-    """Median wall time of fn() in milliseconds."""
     for _ in range(warmup):
         fn()
     times = []
@@ -68,52 +78,71 @@ def torch_times(module, x, threads, runs):
     return eager, frozen_ms
 
 
-def cnnrt_time(cnnrt, json_path, x, threads, runs, workdir):
-    """Median ms reported by `cnnrt --bench`."""
-    in_path = Path(workdir, "bench_input.f32")
+def model_json(name, shipped, module, shape):
+    """The model.json to run: shipped, or exported once into the cache."""
+    if shipped:
+        return shipped
+    path = CACHE / name / "model.json"
+    if not path.exists():
+        export(module, torch.randn(*shape), str(path))
+    return path
+
+
+def summary_numbers(cnnrt, json_path):
+    """(MACs at batch 1, load + summary ms median of 5)."""
+    times, out = [], ""
+    for _ in range(5):
+        start = time.perf_counter()
+        out = run_child([cnnrt, json_path, "--summary"])[0]
+        times.append((time.perf_counter() - start) * 1e3)
+    return int(re.search(r"(\d+) MACs", out).group(1)), statistics.median(times)
+
+
+def cnnrt_case(cnnrt, json_path, x, threads, runs):
+    """(median ms, arena MB, peak RSS MB) from `cnnrt --bench`."""
+    in_path = CACHE / "bench_input.f32"
     x.numpy().astype("<f4").tofile(in_path)
-    command = [str(cnnrt), str(json_path), "--input-f32", str(in_path), "--bench", str(runs),
-               "--threads", str(threads), "--batch", str(x.shape[0])]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    return float(re.search(r"median ([0-9.]+) ms", out).group(1))
+    out, rss = run_child([cnnrt, json_path, "--input-f32", in_path, "--bench", runs, "--threads",
+                          threads, "--batch", x.shape[0]])
+    median = float(re.search(r"median ([0-9.]+) ms", out).group(1))
+    arena = int(re.search(r"arena (\d+) bytes", out).group(1)) / 2**20
+    return median, arena, rss
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--models", default=None, help="comma-separated names")
     parser.add_argument("--cnnrt", default=None)
     args = parser.parse_args()
     cnnrt = cnnrt_common.find_cnnrt(args.cnnrt)
-    thread_counts = [int(t) for t in args.threads.split(",")]
-    print(f"torch {torch.__version__}, BLAS: "
-          f"{'OpenBLAS' if 'openblas' in torch.__config__.show().lower() else 'see torch config'}")
-    header = f"{'model':16} {'batch':>5} {'thr':>3} {'cnnrt ms':>9} {'eager ms':>9} " \
-             f"{'frozen ms':>9} {'ratio':>6} {'GFLOP/s':>8}"
-    print(header)
-    with tempfile.TemporaryDirectory() as workdir:
-        for name, json_path, factory, batches in MODELS:
-            module = factory()
-            macs = sum_macs(cnnrt, json_path)
-            for batch in batches:
-                shape = cnnrt_common.read_model(json_path)["input"]["shape"]
-                x = torch.from_numpy(
-                    np.random.default_rng(0).standard_normal([batch, *shape[1:]],
-                                                             dtype=np.float32))
-                for threads in thread_counts:
-                    ours = cnnrt_time(cnnrt, json_path, x, threads, args.runs, workdir)
-                    eager, frozen = torch_times(module, x, threads, args.runs)
-                    gflops = 2 * macs * batch / shape[0] / (ours * 1e6)
-                    print(f"{name:16} {batch:5} {threads:3} {ours:9.3f} {eager:9.3f} "
-                          f"{frozen:9.3f} {ours / min(eager, frozen):6.2f} {gflops:8.2f}",
-                          flush=True)
-
-
-def sum_macs(cnnrt, json_path):
-    """Total MACs at the declared batch, from `cnnrt --summary`."""
-    out = subprocess.run([str(cnnrt), str(json_path), "--summary"], capture_output=True,
-                         text=True, check=True).stdout
-    return int(re.search(r"(\d+) MACs", out).group(1))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    threads_list = [int(t) for t in args.threads.split(",")]
+    wanted = set(args.models.split(",")) if args.models else None
+    peak = fma_peak()
+    print(f"torch {torch.__version__}; single-core FMA peak {peak:.1f} GFLOP/s")
+    print(f"{'model':16} {'batch':>5} {'thr':>3} {'cnnrt ms':>9} {'eager ms':>9} "
+          f"{'frozen ms':>9} {'ratio':>6} {'GFLOP/s':>8} {'%peak':>6} {'arena MB':>8} "
+          f"{'RSS MB':>7} {'load ms':>7}")
+    for name, shipped, factory, shape, batches in MODELS:
+        if wanted and name not in wanted:
+            continue
+        module = factory()
+        json_path = model_json(name, shipped, module, shape)
+        macs, load_ms = summary_numbers(cnnrt, json_path)
+        runs = max(5, min(args.runs, int(2e10 / max(macs, 1))))  # big models: fewer runs
+        for batch in batches:
+            x = torch.from_numpy(np.random.default_rng(0).standard_normal(
+                (batch, *shape[1:]), dtype=np.float32))
+            for threads in threads_list:
+                ours, arena, rss = cnnrt_case(cnnrt, json_path, x, threads, runs)
+                eager, frozen = torch_times(module, x, threads, runs)
+                gflops = 2 * macs * batch / (ours * 1e6)
+                print(f"{name:16} {batch:5} {threads:3} {ours:9.3f} {eager:9.3f} {frozen:9.3f} "
+                      f"{ours / min(eager, frozen):6.2f} {gflops:8.1f} "
+                      f"{100 * gflops / (peak * threads):5.0f}% {arena:8.2f} {rss:7.1f} "
+                      f"{load_ms:7.1f}", flush=True)
 
 
 if __name__ == "__main__":

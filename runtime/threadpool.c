@@ -1,8 +1,13 @@
-/* Persistent worker threads; one parallel loop at a time, chunk i runs on thread i.
+/* Persistent worker threads; one parallel loop at a time, split into one contiguous chunk
+ * per thread (chunk i is meant for worker i, chunk 0 for the caller).
  *
  * Workers spin briefly on an atomic generation counter before sleeping on a condition
  * variable, so back-to-back loops of a small model (a few microseconds each) do not pay a
- * futex wake-up per layer; idle pools still sleep. */
+ * futex wake-up per layer; idle pools still sleep. A chunk is claimed before it runs, and
+ * the caller claims and runs the chunks of workers that have not started yet: on a loaded
+ * machine a descheduled worker delays nothing. Whoever runs chunk i computes the same
+ * items in the same order, so results stay bit-identical; per-thread scratch follows the
+ * thread that runs (the caller always uses slot 0). */
 #include "runtime/threadpool.h"
 
 #include <pthread.h>
@@ -34,7 +39,8 @@ struct threadpool {
   pthread_mutex_t lock;
   pthread_cond_t work_ready;
   atomic_ulong generation; /* bumped for every loop, so workers see each loop once */
-  atomic_int pending;      /* workers still running the current loop */
+  atomic_int done;         /* chunks finished in the current loop */
+  atomic_ulong *claimed;   /* per chunk: the last generation whose chunk was claimed */
   atomic_int sleepers;     /* workers that may be waiting on work_ready */
   atomic_bool stopping;
   /* The current loop, published before generation is bumped. */
@@ -50,10 +56,14 @@ static void chunk_of(size_t n, int threads, int index, size_t *begin, size_t *en
   *end = *begin + n / t + (i < n % t ? 1 : 0);
 }
 
-static void run_chunk(threadpool *tp, int index) {
+/* Runs chunk index of generation gen as worker slot if nobody claimed it yet. */
+static void try_run_chunk(threadpool *tp, unsigned long gen, int index, int slot) {
+  unsigned long expected = gen - 1;
+  if (!atomic_compare_exchange_strong(&tp->claimed[index], &expected, gen)) return;
   size_t begin, end;
   chunk_of(tp->n, tp->threads, index, &begin, &end);
-  if (begin < end) tp->fn(tp->ctx, index, begin, end);
+  if (begin < end) tp->fn(tp->ctx, slot, begin, end);
+  atomic_fetch_add_explicit(&tp->done, 1, memory_order_release);
 }
 
 /* Waits until the generation differs from seen (or the pool stops); returns it. */
@@ -80,8 +90,7 @@ static void *worker_main(void *arg) {
   for (;;) {
     seen = wait_for_work(tp, seen);
     if (atomic_load(&tp->stopping)) break;
-    run_chunk(tp, w->index);
-    atomic_fetch_sub_explicit(&tp->pending, 1, memory_order_release);
+    try_run_chunk(tp, seen, w->index, w->index);
   }
   return NULL;
 }
@@ -107,6 +116,10 @@ cnnrt_status threadpool_create(int threads, threadpool **out) {
   tp->threads = threads < 1 ? 1 : threads;
   pthread_mutex_init(&tp->lock, NULL);
   pthread_cond_init(&tp->work_ready, NULL);
+  if (!(tp->claimed = calloc((size_t)tp->threads, sizeof *tp->claimed))) {
+    free(tp);
+    return err_set(NULL, CNNRT_ERR_MEMORY, "out of memory creating a thread pool");
+  }
   if (tp->threads > 1) {
     tp->workers = calloc((size_t)tp->threads - 1, sizeof *tp->workers);
     if (!tp->workers) {
@@ -134,6 +147,7 @@ void threadpool_free(threadpool *tp) {
   pthread_mutex_destroy(&tp->lock);
   pthread_cond_destroy(&tp->work_ready);
   free(tp->workers);
+  free(tp->claimed);
   free(tp);
 }
 
@@ -150,12 +164,12 @@ void threadpool_for_workers(threadpool *tp, size_t n, parallel_worker_fn fn, voi
   tp->fn = fn;
   tp->ctx = ctx;
   tp->n = n;
-  atomic_store_explicit(&tp->pending, tp->threads - 1, memory_order_relaxed);
-  atomic_fetch_add_explicit(&tp->generation, 1, memory_order_seq_cst); /* publishes the loop */
+  atomic_store_explicit(&tp->done, 0, memory_order_relaxed);
+  unsigned long gen = atomic_fetch_add(&tp->generation, 1) + 1; /* publishes the loop */
   wake_sleepers(tp);
-  run_chunk(tp, 0);
+  for (int i = 0; i < tp->threads; i++) try_run_chunk(tp, gen, i, 0); /* 0 first, then steal */
   /* spin while the others finish; yield the core if one of them was descheduled */
-  for (int i = 0; atomic_load_explicit(&tp->pending, memory_order_acquire) > 0; i++) {
+  for (int i = 0; atomic_load_explicit(&tp->done, memory_order_acquire) < tp->threads; i++) {
     if (i < CALLER_SPINS)
       CPU_RELAX();
     else
