@@ -14,7 +14,6 @@ cnnrt's arena and peak RSS, and the model's load time. Medians: the machine is s
 """
 
 import argparse
-import os
 import re
 import statistics
 import subprocess
@@ -37,15 +36,14 @@ CACHE = ROOT / "build" / "bench"
 
 
 def run_child(command):
-    """Run a command; return (stdout, peak RSS in MB)."""
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen([str(c) for c in command], stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """Run a command; return (stdout, its peak RSS in MB). The RSS comes from GNU time:
+    a child forked from this Python process would otherwise count torch's pages too."""
+    with tempfile.NamedTemporaryFile(mode="r") as rss_file:
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name,
+                               *[str(c) for c in command]], capture_output=True, text=True)
         if proc.returncode != 0:
-            raise RuntimeError(f"{command[0]} failed: {proc.stderr.read().decode()}")
-        out.seek(0)
-        return out.read().decode(), usage.ru_maxrss / 1024
+            raise RuntimeError(f"{command[0]} failed: {proc.stderr}")
+        return proc.stdout, int(rss_file.read().split()[-1]) / 1024
 
 
 def fma_peak():

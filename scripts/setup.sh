@@ -2,16 +2,18 @@
 # Installs the Debian packages cnnrt needs that are missing (nothing else is downloaded).
 #   scripts/setup.sh build   what building and classifying needs
 #   scripts/setup.sh test    plus what the test suite needs (PyTorch, Fashion-MNIST, ...)
+#   scripts/setup.sh bench   plus what bench/run_bench.py needs (OpenBLAS for torch, GNU time)
 set -eu
 
-BUILD_PACKAGES="build-essential cmake pkg-config libcjson-dev libturbojpeg0-dev"
+BUILD_PACKAGES="build-essential cmake pkg-config libcjson-dev libturbojpeg0-dev libpng-dev"
 TEST_PACKAGES="libcriterion-dev python3 python3-torch python3-torchvision python3-numpy
 python3-pil dataset-fashion-mnist clang-format"
 
 case "${1:-build}" in
   build) wanted="$BUILD_PACKAGES" ;;
   test) wanted="$BUILD_PACKAGES $TEST_PACKAGES" ;;
-  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+  bench) wanted="$BUILD_PACKAGES $TEST_PACKAGES libopenblas0-pthread time" ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""
