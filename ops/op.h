@@ -12,7 +12,7 @@
 #include "runtime/shape.h"
 #include "runtime/threadpool.h"
 
-#define CNNRT_MAX_INPUTS 8
+#define CNNRT_MAX_INPUTS 64 /* DenseNet concatenates dozens of tensors */
 
 /* A weight tensor inside the model's blob. */
 typedef struct {
@@ -53,8 +53,10 @@ struct attr_reader {
 };
 
 enum {
-  OP_ELEMENTWISE = 1 << 0, /* output has input 0's shape and may overwrite it (in place) */
-  OP_VIEW = 1 << 1,        /* output is input 0's data under another shape: nothing runs */
+  /* output may overwrite input 0 (in place) when it has input 0's shape: every element is
+   * read before the same element of the output is written */
+  OP_ELEMENTWISE = 1 << 0,
+  OP_VIEW = 1 << 1, /* output is input 0's data under another shape: nothing runs */
   /* scratch_bytes from infer is per worker thread: the session reserves one slot per
    * thread, and run gives worker w (threadpool_for_workers) scratch + w * scratch_bytes */
   OP_SCRATCH_PER_THREAD = 1 << 2

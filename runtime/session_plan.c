@@ -32,7 +32,8 @@ static void assign_output(const cnnrt_model *m, size_t i, const size_t *last_use
   size_t out = i + 1, in_buffer = p->value_buffer[n->inputs[0]];
   bool alias = (n->op->flags & OP_VIEW) || n->fused ||
                ((n->op->flags & OP_ELEMENTWISE) && in_buffer != BUFFER_EXTERNAL &&
-                b->items[in_buffer].last_use <= i); /* nobody reads the input after this */
+                b->items[in_buffer].last_use <= i && /* nobody reads the input after this */
+                shape_equal(&p->shapes[n->inputs[0]], &p->shapes[out])); /* not broadcast */
   if (alias) {
     p->value_buffer[out] = in_buffer;
     if (in_buffer != BUFFER_EXTERNAL && b->items[in_buffer].last_use < last_use[out])
