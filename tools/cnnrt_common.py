@@ -85,6 +85,57 @@ def run_raw(cnnrt, json_path, x, threads=None, workdir=None, timeout=120):
     return np.fromfile(out_path, dtype="<f4")
 
 
+def run_dump(cnnrt, json_path, x, dump_dir, threads=None, workdir=None, timeout=300):
+    """Run `x` through `cnnrt --input-f32 ... --dump-tensors DUMP_DIR`.
+
+    Returns (output as a flat float32 array, [(index, node name, flat float32 array)] in
+    execution order). Stale *.f32 files in dump_dir are removed first. Node names are
+    matched back to model.json (the dump file names have '/' and '\\' replaced by '_').
+    """
+    if workdir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return run_dump(cnnrt, json_path, x, dump_dir, threads, tmp, timeout)
+    dump_dir = Path(dump_dir)
+    dump_dir.mkdir(parents=True, exist_ok=True)
+    for stale in dump_dir.glob("*.f32"):
+        stale.unlink()
+    model = read_model(json_path)
+    in_path, out_path = Path(workdir, "input.f32"), Path(workdir, "output.f32")
+    np.ascontiguousarray(x, dtype="<f4").tofile(in_path)
+    command = [cnnrt, json_path, "--input-f32", in_path, "--output-f32", out_path,
+               "--dump-tensors", dump_dir, "--batch", x.shape[0]]
+    if threads is not None:
+        command += ["--threads", threads]
+    _run(command, timeout)
+    names = {n["name"].replace("/", "_").replace("\\", "_"): n["name"]
+             for n in model["nodes"]}
+    dumps = []
+    for path in dump_dir.glob("*.f32"):
+        index, _, name = path.stem.partition("_")
+        if index.isdigit():
+            dumps.append((int(index), names.get(name, name), np.fromfile(path, dtype="<f4")))
+    dumps.sort(key=lambda d: d[0])
+    return np.fromfile(out_path, dtype="<f4"), dumps
+
+
+def fused_nodes(cnnrt, json_path, batch=None, timeout=120):
+    """Indices of the nodes fused at load into the node producing their input: "fused"
+    in `cnnrt MODEL --summary --json`, or "(fused)" in the op column of the text summary
+    (binaries without --summary --json)."""
+    command = [cnnrt, json_path, "--summary"] + (["--batch", batch] if batch else [])
+    try:
+        summary = json.loads(_run(command + ["--json"], timeout))
+        return {n["index"] for n in summary["nodes"] if n.get("fused")}
+    except (CnnrtError, ValueError, KeyError, TypeError):
+        pass
+    fused = set()
+    for line in _run(command, timeout).splitlines():
+        fields = line.split()
+        if fields and fields[0].isdigit() and " (fused) " in line + " ":
+            fused.add(int(fields[0]))
+    return fused
+
+
 def classify_images(cnnrt, json_path, image_paths, top=1, timeout=600):
     """Run `cnnrt MODEL --json --top K` over images (in chunks).
 

@@ -3,26 +3,34 @@
 
 Python API:
     export(module, example_input, json_path, labels=None, preprocess=None) -> dict
-    check(json_path, module, example_input=None, cnnrt=None) -> CheckResult
+    check(json_path, module, example_input=None, cnnrt=None, threads=None,
+          tolerance=1e-4, dump_dir=None) -> CheckResult
 
 Command line:
     cnnrt_export.py package.module:Class --input-shape 1,3,32,32 -o out/model.json
-        [--state-dict f.pth] [--labels labels.txt] [--preprocess JSON] [--check] [--cnnrt PATH]
+        [--state-dict f.pth] [--labels labels.txt] [--preprocess JSON]
+        [--check [--input IN.npy] [--tolerance T]] [--cnnrt PATH]
 
-The module is traced with torch.fx.symbolic_trace (in eval mode) and run once on the
-example input to learn every tensor's shape. Each graph node becomes a cnnrt node:
-leaf modules by class, functional forms (F.relu, torch.flatten, x.view(x.size(0), -1),
-...) as the equivalent module op. Dropout/Identity are skipped. Anything else is
-reported, all problems at once, as an UnsupportedModelError.
+The module is traced with torch.fx.symbolic_trace (in eval mode) and run on the example
+input (and once more at twice its batch size, to learn which reshaped dims depend on the
+batch). Each graph node becomes a cnnrt node: leaf modules by class, functional forms
+(F.relu, torch.flatten, x.view(x.size(0), -1), F.avg_pool2d, ...) as the equivalent module
+op. Dropout/Identity are skipped. Anything else is reported, all problems at once, as an
+UnsupportedModelError.
+
+check() runs torch and cnnrt (`--dump-tensors`) on the same input and compares every
+node's output; it prints a table and names the first node that diverges.
 """
 
 import argparse
 import importlib
 import inspect
 import json
+import math
 import operator
 import os
 import sys
+import tempfile
 from collections import namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +49,14 @@ FORMAT_VERSION = 1
 ALIGNMENT = 64
 INPUT_NAME = "input"
 CHECK_TOLERANCE = 1e-4
+MAX_RANK = 6
 
 _SKIPPED_MODULES = (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
                     nn.AlphaDropout, nn.FeatureAlphaDropout)
 _PREPROCESS_KEYS = {"color", "scale", "mean", "std"}
+# The no-op modules cnnrt has an op for (exported as such with keep_noops=True).
+_NOOP_OPS = {nn.Identity: "Identity", nn.Dropout: "Dropout", nn.Dropout2d: "Dropout2d",
+             nn.AlphaDropout: "AlphaDropout"}
 
 
 class ExportError(Exception):
@@ -74,18 +86,30 @@ class _Layer:
 
 _SKIP = object()     # node is an identity: consumers read its input
 _HELPER = object()   # node computes a size used by a reshape; not a layer
+_PARAM = object()    # get_attr: a parameter tensor read by a functional form (F.prelu)
 
 
 # --------------------------------------------------------------------------- params
 
 def _pair(value, what):
     """PyTorch int-or-pair parameter -> [height, width]."""
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return [value, value]
     if isinstance(value, (tuple, list)) and len(value) in (1, 2) \
-            and all(isinstance(v, int) for v in value):
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         return [value[0], value[-1]]
     raise _Unsupported(f"{what}={value!r} is not an int or a pair of ints")
+
+
+def _number(value, what):
+    """A float parameter (Python number or 0-dim tensor) -> float."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Unsupported(f"{what}={value!r} is not a number")
+    if not math.isfinite(value):
+        raise _Unsupported(f"{what}={value!r} is not finite (JSON has no inf/nan)")
+    return float(value)
 
 
 def _implicit_softmax_dim(rank):
@@ -93,9 +117,13 @@ def _implicit_softmax_dim(rank):
     return 0 if rank in (0, 1, 3) else 1
 
 
-def _maxpool_layer(kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+def _no_return_indices(return_indices):
     if return_indices:
         raise _Unsupported("return_indices=True is not supported")
+
+
+def _maxpool_layer(kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    _no_return_indices(return_indices)
     kernel = _pair(kernel_size, "kernel_size")
     return _Layer("MaxPool2d", {
         "kernel_size": kernel,
@@ -105,6 +133,50 @@ def _maxpool_layer(kernel_size, stride, padding, dilation, ceil_mode, return_ind
         "ceil_mode": bool(ceil_mode),
         "return_indices": False,
     })
+
+
+def _avgpool_layer(kernel_size, stride, padding, ceil_mode, count_include_pad,
+                   divisor_override):
+    kernel = _pair(kernel_size, "kernel_size")
+    if divisor_override is not None and (isinstance(divisor_override, bool)
+                                         or not isinstance(divisor_override, int)):
+        raise _Unsupported(f"divisor_override={divisor_override!r} is not an int")
+    return _Layer("AvgPool2d", {
+        "kernel_size": kernel,
+        "stride": _pair(stride, "stride") if stride not in (None, [], ()) else kernel,
+        "padding": _pair(padding, "padding"),
+        "ceil_mode": bool(ceil_mode),
+        "count_include_pad": bool(count_include_pad),
+        "divisor_override": divisor_override,
+    })
+
+
+def _output_size(value):
+    """AdaptiveXPool2d output_size: an int, or [h, w] with None (null) entries."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, (tuple, list)) and len(value) in (1, 2) and all(
+            v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value):
+        return [value[0], value[-1]]
+    raise _Unsupported(f"output_size={value!r} is not an int or a pair of ints/None")
+
+
+def _adaptive_layer(op, output_size, return_indices=False):
+    _no_return_indices(return_indices)
+    params = {"output_size": _output_size(output_size)}
+    if op == "AdaptiveMaxPool2d":
+        params["return_indices"] = False
+    return _Layer(op, params)
+
+
+def _softmax_layer(op, dim, dtype, node, conv):
+    if dtype is not None:
+        raise _Unsupported(f"dtype={dtype} is not supported")
+    if dim is None:
+        dim = _implicit_softmax_dim(conv.input_rank(node))
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise _Unsupported(f"dim={dim!r} is not an int")
+    return _Layer(op, {"dim": dim})
 
 
 # --------------------------------------------------------------------------- modules
@@ -130,25 +202,94 @@ def _linear_module(m, _node, _conv):
     return _Layer("Linear", params, _tensors(m))
 
 
-def _maxpool_module(m, _node, _conv):
-    return _maxpool_layer(m.kernel_size, m.stride, m.padding, m.dilation,
-                          m.ceil_mode, m.return_indices)
+def _batchnorm_module(m, _node, _conv):
+    """BatchNorm2d in eval mode; never writes num_batches_tracked."""
+    if m.training:
+        raise _Unsupported("the module is in training mode (call .eval())")
+    if not m.eps > 0:
+        raise _Unsupported(f"eps={m.eps}: cnnrt needs eps > 0 (docs/format.md)")
+    params = {"num_features": m.num_features, "eps": _number(m.eps, "eps"),
+              "momentum": None if m.momentum is None else _number(m.momentum, "momentum"),
+              "affine": bool(m.affine), "track_running_stats": bool(m.track_running_stats)}
+    tensors = {}
+    if m.affine:
+        tensors.update(weight=m.weight, bias=m.bias)
+    if m.track_running_stats:
+        if m.running_mean is None or m.running_var is None:
+            raise _Unsupported("track_running_stats=True but running_mean/var is None")
+        tensors.update(running_mean=m.running_mean, running_var=m.running_var)
+    elif m.running_mean is not None:
+        # track_running_stats switched off after construction: PyTorch's eval forward
+        # then still uses the buffers (it normalises with batch statistics only when they
+        # are None), so export what PyTorch computes.
+        params["track_running_stats"] = True
+        tensors.update(running_mean=m.running_mean, running_var=m.running_var)
+    return _Layer("BatchNorm2d", params, tensors)
 
 
-def _softmax_module(m, node, conv):
-    dim = m.dim if m.dim is not None else _implicit_softmax_dim(conv.input_rank(node))
-    return _Layer("Softmax", {"dim": dim})
+def _prelu_module(m, _node, _conv):
+    weight = m.weight.reshape(-1)
+    return _Layer("PReLU", {"num_parameters": int(weight.numel())}, {"weight": weight})
+
+
+def _unflatten_module(m, node, conv):
+    if isinstance(m.dim, str):
+        raise _Unsupported("named dims are not supported")
+    return conv.unflatten_layer(node, node.args[0], m.dim, m.unflattened_size)
+
+
+def _inplace(op, *numbers):
+    """Module converter for an activation with `numbers` params and an inplace flag."""
+    def convert(m, _node, _conv):
+        params = {name: _number(getattr(m, name), name) for name in numbers}
+        params["inplace"] = bool(m.inplace)
+        return _Layer(op, params)
+    return convert
+
+
+def _plain(op, **strings):
+    return lambda m, _node, _conv: _Layer(op, {k: getattr(m, k) for k in strings})
 
 
 _MODULE_CONVERTERS = {
     nn.Conv2d: _conv2d_module,
     nn.Linear: _linear_module,
-    nn.MaxPool2d: _maxpool_module,
-    nn.ReLU: lambda m, node, conv: _Layer("ReLU", {"inplace": m.inplace}),
-    nn.Sigmoid: lambda m, node, conv: _Layer("Sigmoid"),
-    nn.Softmax: _softmax_module,
+    nn.MaxPool2d: lambda m, node, conv: _maxpool_layer(
+        m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode, m.return_indices),
+    nn.AvgPool2d: lambda m, node, conv: _avgpool_layer(
+        m.kernel_size, m.stride, m.padding, m.ceil_mode, m.count_include_pad,
+        m.divisor_override),
+    nn.AdaptiveAvgPool2d: lambda m, node, conv: _adaptive_layer(
+        "AdaptiveAvgPool2d", m.output_size),
+    nn.AdaptiveMaxPool2d: lambda m, node, conv: _adaptive_layer(
+        "AdaptiveMaxPool2d", m.output_size, m.return_indices),
+    nn.BatchNorm2d: _batchnorm_module,
     nn.Flatten: lambda m, node, conv: _Layer(
         "Flatten", {"start_dim": m.start_dim, "end_dim": m.end_dim}),
+    nn.Unflatten: _unflatten_module,
+    nn.ReLU: _inplace("ReLU"),
+    nn.ReLU6: _inplace("ReLU6"),
+    nn.SELU: _inplace("SELU"),
+    nn.SiLU: _inplace("SiLU"),
+    nn.Mish: _inplace("Mish"),
+    nn.Hardswish: _inplace("Hardswish"),
+    nn.Hardsigmoid: _inplace("Hardsigmoid"),
+    nn.LeakyReLU: _inplace("LeakyReLU", "negative_slope"),
+    nn.ELU: _inplace("ELU", "alpha"),
+    nn.CELU: _inplace("CELU", "alpha"),
+    nn.Hardtanh: _inplace("Hardtanh", "min_val", "max_val"),
+    nn.Threshold: _inplace("Threshold", "threshold", "value"),
+    nn.Sigmoid: lambda m, node, conv: _Layer("Sigmoid"),
+    nn.Tanh: lambda m, node, conv: _Layer("Tanh"),
+    nn.Softsign: lambda m, node, conv: _Layer("Softsign"),
+    nn.GELU: _plain("GELU", approximate=str),
+    nn.Softplus: lambda m, node, conv: _Layer("Softplus", {
+        "beta": _number(m.beta, "beta"), "threshold": _number(m.threshold, "threshold")}),
+    nn.PReLU: _prelu_module,
+    nn.Softmax: lambda m, node, conv: _softmax_layer("Softmax", m.dim, None, node, conv),
+    nn.LogSoftmax: lambda m, node, conv: _softmax_layer("LogSoftmax", m.dim, None, node, conv),
+    nn.Softmin: lambda m, node, conv: _softmax_layer("Softmin", m.dim, None, node, conv),
+    nn.Softmax2d: lambda m, node, conv: _Layer("Softmax", {"dim": -3}),
 }
 
 
@@ -165,31 +306,103 @@ def _tensors(m):
 # args/kwargs by name, applying PyTorch's defaults) and a converter.
 
 def _sig_unary(input, inplace=False): pass                                      # noqa: E704
+def _sig_hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False): pass       # noqa: E704
+def _sig_hardtanh_(input, min_val=-1.0, max_val=1.0): pass                     # noqa: E704
+def _sig_leaky_relu(input, negative_slope=0.01, inplace=False): pass           # noqa: E704
+def _sig_alpha(input, alpha=1.0, inplace=False): pass                          # noqa: E704
+def _sig_elu_(input, alpha=1.0, scale=1.0, input_scale=1.0): pass              # noqa: E704
+def _sig_gelu(input, approximate="none"): pass                                 # noqa: E704
+def _sig_softplus(input, beta=1.0, threshold=20.0): pass                       # noqa: E704
+def _sig_threshold(input, threshold, value, inplace=False): pass               # noqa: E704
+def _sig_prelu(input, weight): pass                                            # noqa: E704
 def _sig_f_softmax(input, dim=None, _stacklevel=3, dtype=None): pass           # noqa: E704
 def _sig_softmax(input, dim=None, dtype=None): pass                            # noqa: E704
 def _sig_flatten(input, start_dim=0, end_dim=-1): pass                         # noqa: E704
+def _sig_unflatten(input, dim, sizes): pass                                    # noqa: E704
 def _sig_max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,    # noqa: E704
                     ceil_mode=False, return_indices=False): pass
+def _sig_avg_pool2d(input, kernel_size, stride=None, padding=0,                # noqa: E704
+                    ceil_mode=False, count_include_pad=True, divisor_override=None): pass
+def _sig_adaptive_avg(input, output_size): pass                                # noqa: E704
+def _sig_adaptive_max(input, output_size, return_indices=False): pass          # noqa: E704
 def _sig_dropout(input, p=0.5, training=True, inplace=False): pass             # noqa: E704
+def _sig_feature_alpha_dropout(input, p=0.5, training=False, inplace=False): pass  # noqa
+def _sig_torch_dropout(input, p, train): pass                                  # noqa: E704
 def _sig_reshape(input, *shape): pass                                          # noqa: E704
 def _sig_torch_reshape(input, shape): pass                                     # noqa: E704
-def _sig_size(input, dim=None): pass                                           # noqa: E704
 def _sig_contiguous(input, memory_format=None): pass                           # noqa: E704
 
 
-def _relu_fn(a, node, conv):
-    return _Layer("ReLU", {"inplace": bool(a.get("inplace", False))})
+def _unary(op, inplace=None):
+    """Converter for a parameterless activation; `inplace` forces the flag (relu_)."""
+    def convert(a, node, conv):
+        if op in _NO_INPLACE:
+            return _Layer(op)
+        flag = inplace if inplace is not None else bool(a.get("inplace", False))
+        return _Layer(op, {"inplace": flag})
+    return convert
 
 
-def _softmax_fn(a, node, conv):
-    if a.get("dtype") is not None:
-        raise _Unsupported(f"dtype={a['dtype']} is not supported")
-    dim = a["dim"] if a["dim"] is not None else _implicit_softmax_dim(conv.input_rank(node))
-    return _Layer("Softmax", {"dim": dim})
+_NO_INPLACE = {"Sigmoid", "Tanh", "Softsign"}
+
+
+def _with_numbers(op, *names, inplace=None):
+    """Converter for an activation with number params (bound by name)."""
+    def convert(a, node, conv):
+        params = {name: _number(a[name], name) for name in names}
+        params["inplace"] = inplace if inplace is not None else bool(a.get("inplace", False))
+        return _Layer(op, params)
+    return convert
+
+
+def _hardtanh_fn(inplace=None):
+    convert = _with_numbers("Hardtanh", "min_val", "max_val", inplace=inplace)
+
+    def check(a, node, conv):
+        layer = convert(a, node, conv)
+        if not layer.params["max_val"] > layer.params["min_val"]:
+            raise _Unsupported(f"max_val={layer.params['max_val']} <= min_val="
+                               f"{layer.params['min_val']} (F.hardtanh then returns the "
+                               "constant max_val; nn.Hardtanh and cnnrt reject it)")
+        return layer
+    return check
+
+
+def _elu_inplace_fn(a, node, conv):
+    if a["scale"] != 1.0 or a["input_scale"] != 1.0:
+        raise _Unsupported("elu_ with scale/input_scale other than 1 is not supported")
+    return _Layer("ELU", {"alpha": _number(a["alpha"], "alpha"), "inplace": True})
+
+
+def _gelu_fn(a, node, conv):
+    if a["approximate"] not in ("none", "tanh"):
+        raise _Unsupported(f"approximate={a['approximate']!r} is not supported")
+    return _Layer("GELU", {"approximate": a["approximate"]})
+
+
+def _softplus_fn(a, node, conv):
+    return _Layer("Softplus", {"beta": _number(a["beta"], "beta"),
+                               "threshold": _number(a["threshold"], "threshold")})
+
+
+def _prelu_fn(a, node, conv):
+    weight = a["weight"]
+    if not isinstance(weight, fx.Node) or weight not in conv.params:
+        raise _Unsupported("weight is not a parameter of the module")
+    tensor = conv.attr_tensor(weight).reshape(-1)
+    return _Layer("PReLU", {"num_parameters": int(tensor.numel())}, {"weight": tensor})
+
+
+def _softmax_fn(op):
+    return lambda a, node, conv: _softmax_layer(op, a["dim"], a.get("dtype"), node, conv)
 
 
 def _flatten_fn(a, node, conv):
     return _Layer("Flatten", {"start_dim": a["start_dim"], "end_dim": a["end_dim"]})
+
+
+def _unflatten_fn(a, node, conv):
+    return conv.unflatten_layer(node, a["input"], a["dim"], a["sizes"])
 
 
 def _max_pool2d_fn(a, node, conv):
@@ -197,9 +410,15 @@ def _max_pool2d_fn(a, node, conv):
                           a["ceil_mode"], a["return_indices"])
 
 
+def _avg_pool2d_fn(a, node, conv):
+    return _avgpool_layer(a["kernel_size"], a["stride"], a["padding"], a["ceil_mode"],
+                          a["count_include_pad"], a["divisor_override"])
+
+
 def _dropout_fn(a, node, conv):
-    if a["training"]:
-        raise _Unsupported("dropout with training=True")
+    if a.get("training", a.get("train")):
+        raise _Unsupported("dropout with training=True (random at inference; pass "
+                           "training=self.training)")
     return _SKIP
 
 
@@ -207,33 +426,88 @@ def _reshape_fn(a, node, conv):
     shape = a["shape"]
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return conv.reshape_as_flatten(node, a["input"], shape)
+    return conv.reshape_layer(node, a["input"], shape)
 
 
 _FUNCTIONS = {
-    F.relu: (_sig_unary, _relu_fn),
-    torch.relu: (_sig_unary, _relu_fn),
-    torch.sigmoid: (_sig_unary, lambda a, node, conv: _Layer("Sigmoid")),
-    F.sigmoid: (_sig_unary, lambda a, node, conv: _Layer("Sigmoid")),
-    F.softmax: (_sig_f_softmax, _softmax_fn),
-    torch.softmax: (_sig_softmax, _softmax_fn),
+    F.relu: (_sig_unary, _unary("ReLU")),
+    torch.relu: (_sig_unary, _unary("ReLU")),
+    torch.relu_: (_sig_unary, _unary("ReLU", inplace=True)),
+    F.relu6: (_sig_unary, _unary("ReLU6")),
+    F.selu: (_sig_unary, _unary("SELU")),
+    torch.selu: (_sig_unary, _unary("SELU")),
+    torch.selu_: (_sig_unary, _unary("SELU", inplace=True)),
+    F.silu: (_sig_unary, _unary("SiLU")),
+    F.mish: (_sig_unary, _unary("Mish")),
+    F.hardswish: (_sig_unary, _unary("Hardswish")),
+    F.hardsigmoid: (_sig_unary, _unary("Hardsigmoid")),
+    torch.sigmoid: (_sig_unary, _unary("Sigmoid")),
+    torch.sigmoid_: (_sig_unary, _unary("Sigmoid")),
+    torch.tanh: (_sig_unary, _unary("Tanh")),
+    torch.tanh_: (_sig_unary, _unary("Tanh")),
+    F.softsign: (_sig_unary, _unary("Softsign")),
+    F.hardtanh: (_sig_hardtanh, _hardtanh_fn()),
+    F.hardtanh_: (_sig_hardtanh_, _hardtanh_fn(inplace=True)),
+    F.leaky_relu: (_sig_leaky_relu, _with_numbers("LeakyReLU", "negative_slope")),
+    F.leaky_relu_: (_sig_leaky_relu, _with_numbers("LeakyReLU", "negative_slope",
+                                                   inplace=True)),
+    F.elu: (_sig_alpha, _with_numbers("ELU", "alpha")),
+    F.elu_: (_sig_elu_, _elu_inplace_fn),
+    F.celu: (_sig_alpha, _with_numbers("CELU", "alpha")),
+    torch.celu: (_sig_alpha, _with_numbers("CELU", "alpha")),
+    torch.celu_: (_sig_alpha, _with_numbers("CELU", "alpha", inplace=True)),
+    F.gelu: (_sig_gelu, _gelu_fn),
+    F.softplus: (_sig_softplus, _softplus_fn),
+    F.threshold: (_sig_threshold, _with_numbers("Threshold", "threshold", "value")),
+    torch.threshold: (_sig_threshold, _with_numbers("Threshold", "threshold", "value")),
+    torch.threshold_: (_sig_threshold, _with_numbers("Threshold", "threshold", "value",
+                                                     inplace=True)),
+    torch.prelu: (_sig_prelu, _prelu_fn),
+    F.prelu: (_sig_prelu, _prelu_fn),
+    F.softmax: (_sig_f_softmax, _softmax_fn("Softmax")),
+    F.log_softmax: (_sig_f_softmax, _softmax_fn("LogSoftmax")),
+    F.softmin: (_sig_f_softmax, _softmax_fn("Softmin")),
+    torch.softmax: (_sig_softmax, _softmax_fn("Softmax")),
+    torch.log_softmax: (_sig_softmax, _softmax_fn("LogSoftmax")),
     torch.flatten: (_sig_flatten, _flatten_fn),
+    torch.unflatten: (_sig_unflatten, _unflatten_fn),
     F.max_pool2d: (_sig_max_pool2d, _max_pool2d_fn),
     torch.max_pool2d: (_sig_max_pool2d, _max_pool2d_fn),
+    F.avg_pool2d: (_sig_avg_pool2d, _avg_pool2d_fn),
+    F.adaptive_avg_pool2d: (_sig_adaptive_avg, lambda a, node, conv: _adaptive_layer(
+        "AdaptiveAvgPool2d", a["output_size"])),
+    F.adaptive_max_pool2d: (_sig_adaptive_max, lambda a, node, conv: _adaptive_layer(
+        "AdaptiveMaxPool2d", a["output_size"], a["return_indices"])),
     F.dropout: (_sig_dropout, _dropout_fn),
+    F.dropout1d: (_sig_dropout, _dropout_fn),
+    F.dropout2d: (_sig_dropout, _dropout_fn),
+    F.dropout3d: (_sig_dropout, _dropout_fn),
+    F.alpha_dropout: (_sig_dropout, _dropout_fn),
+    F.feature_alpha_dropout: (_sig_feature_alpha_dropout, _dropout_fn),
+    torch.dropout: (_sig_torch_dropout, _dropout_fn),
     torch.reshape: (_sig_torch_reshape, _reshape_fn),
 }
 
 _METHODS = {
-    "relu": (_sig_unary, _relu_fn),
-    "sigmoid": (_sig_unary, lambda a, node, conv: _Layer("Sigmoid")),
-    "softmax": (_sig_softmax, _softmax_fn),
+    "relu": (_sig_unary, _unary("ReLU")),
+    "relu_": (_sig_unary, _unary("ReLU", inplace=True)),
+    "sigmoid": (_sig_unary, _unary("Sigmoid")),
+    "sigmoid_": (_sig_unary, _unary("Sigmoid")),
+    "tanh": (_sig_unary, _unary("Tanh")),
+    "tanh_": (_sig_unary, _unary("Tanh")),
+    "softmax": (_sig_softmax, _softmax_fn("Softmax")),
+    "log_softmax": (_sig_softmax, _softmax_fn("LogSoftmax")),
     "flatten": (_sig_flatten, _flatten_fn),
+    "unflatten": (_sig_unflatten, _unflatten_fn),
     "view": (_sig_reshape, _reshape_fn),
     "reshape": (_sig_reshape, _reshape_fn),
     "contiguous": (_sig_contiguous, lambda a, node, conv: _SKIP),
-    "size": (_sig_size, lambda a, node, conv: _HELPER),
 }
+
+# Integer arithmetic on sizes (x.size(1) * x.size(2), ...) feeding a reshape.
+_SIZE_ARITHMETIC = {operator.mul, operator.floordiv, operator.add, operator.sub,
+                    operator.mod, operator.getitem}
+_SIZE_METHODS = {"size", "dim", "numel"}
 
 
 def _bind(signature_fn, node):
@@ -248,16 +522,26 @@ def _bind(signature_fn, node):
 
 # --------------------------------------------------------------------------- converter
 
-class _ShapeRecorder(fx.Interpreter):
-    """Runs the traced module, remembering each node's value (shape for tensors)."""
+class _Recorder(fx.Interpreter):
+    """Runs the traced module, remembering each node's value (shape for tensors).
 
-    def __init__(self, gm):
+    With keep_tensors, also keeps a copy of every tensor (for check(); copies, because
+    a later in-place op would change the recorded value).
+    """
+
+    def __init__(self, gm, keep_tensors=False):
         super().__init__(gm)
         self.values = {}
+        self.tensors = {} if keep_tensors else None
 
     def run_node(self, n):
         result = super().run_node(n)
-        self.values[n] = tuple(result.shape) if isinstance(result, torch.Tensor) else result
+        if isinstance(result, torch.Tensor):
+            self.values[n] = tuple(result.shape)
+            if self.tensors is not None:
+                self.tensors[n] = result.detach().clone()
+        else:
+            self.values[n] = result
         return result
 
 
@@ -279,19 +563,43 @@ def _is_discarded_inplace(node, modules):
         return bool(getattr(modules[node.target], "inplace", False))
     if node.op == "call_method":
         return node.target.endswith("_") and not node.target.endswith("__")
-    return node.op == "call_function" and node.kwargs.get("inplace") is True
+    if node.op == "call_function":
+        name = getattr(node.target, "__name__", "")
+        return node.kwargs.get("inplace") is True or (
+            name.endswith("_") and not name.endswith("__"))
+    return False
+
+
+def _flatten1(shape):
+    """The shape flatten(1) gives for `shape` (None for rank < 2)."""
+    return (shape[0], int(np.prod(shape[1:]))) if shape is not None and len(shape) >= 2 \
+        else None
+
+
+def _describe_shape(shape):
+    """Printable reshape target, e.g. (size, -1)."""
+    return "(" + ", ".join(d.name if isinstance(d, fx.Node) else repr(d)
+                           for d in shape) + ")"
 
 
 class _Converter:
-    """Turns a traced GraphModule into a list of cnnrt nodes."""
+    """Turns a traced GraphModule into a list of cnnrt nodes.
 
-    def __init__(self, gm, values):
+    values: fx.Node -> shape (or Python value) on the example input; values2: the same at
+    twice the batch size (may be partial or empty when that run failed), used to find the
+    batch-dependent dim of a reshape.
+    """
+
+    def __init__(self, gm, values, values2=None, keep_noops=False):
         self.gm = gm
+        self.keep_noops = keep_noops
         self.modules = dict(gm.named_modules())
-        self.values = values          # fx.Node -> shape tuple / python value
+        self.values = values
+        self.values2 = values2 or {}
         self.producer = {}            # fx.Node -> cnnrt name of the tensor it yields
+        self.origin = {}              # cnnrt name -> fx.Node that computes it
         self.helpers = set()          # size nodes feeding reshapes
-        self.batch_leading = set()    # tensor nodes whose dim 0 is the batch
+        self.params = set()           # get_attr nodes read by functional forms
         self.used_names = {INPUT_NAME}
         self.nodes = []               # (name, inputs, _Layer)
         self.problems = []
@@ -320,6 +628,15 @@ class _Converter:
             raise _Unsupported("input shape unknown (module failed on the example input)")
         return len(shape)
 
+    def attr_tensor(self, node):
+        """The tensor a get_attr node reads."""
+        obj = self.gm
+        for part in node.target.split("."):
+            obj = getattr(obj, part)
+        if not isinstance(obj, torch.Tensor):
+            raise _Unsupported(f"{node.target} is not a tensor")
+        return obj
+
     # -- main loop
     def convert(self):
         live = _live_nodes(self.gm.graph)
@@ -339,7 +656,6 @@ class _Converter:
     def convert_node(self, node):
         if node.op == "placeholder":
             self.producer[node] = INPUT_NAME
-            self.batch_leading.add(node)
         elif node.op == "output":
             self.set_output(node)
         else:
@@ -349,21 +665,31 @@ class _Converter:
                 self.problems.append(f"{self.describe(node)}: {e}")
 
     def layer_for(self, node):
-        """_Layer, _SKIP or _HELPER for a node; raises _Unsupported."""
+        """_Layer, _SKIP, _HELPER or _PARAM for a node; raises _Unsupported."""
+        if node.op == "get_attr":
+            return _PARAM
         if node.op == "call_module":
             module = self.modules[node.target]
             if isinstance(module, _SKIPPED_MODULES):
-                return _SKIP
+                op = _NOOP_OPS.get(type(module)) if self.keep_noops else None
+                if op is None:
+                    return _SKIP
+                if op == "Identity":
+                    return _Layer(op)
+                return _Layer(op, {"p": _number(module.p, "p"), "inplace": module.inplace})
             converter = _MODULE_CONVERTERS.get(type(module))
             if converter is None:
                 raise _Unsupported("layer type not supported by cnnrt")
             if len(node.args) != 1 or node.kwargs:
                 raise _Unsupported("expected a single tensor argument")
             return converter(module, node, self)
-        if node.op == "call_function" and node.target in (operator.getitem, getattr):
-            return self.size_helper(node)
+        if self.is_size_helper(node):
+            return _HELPER
         table = {"call_function": _FUNCTIONS, "call_method": _METHODS}.get(node.op, {})
-        entry = table.get(node.target)
+        try:
+            entry = table.get(node.target)
+        except TypeError:   # unhashable target
+            entry = None
         if entry is None:
             what = {"call_function": "function", "call_method": "tensor method"}.get(
                 node.op, "graph operation")
@@ -371,37 +697,42 @@ class _Converter:
         signature, converter = entry
         return converter(_bind(signature, node), node, self)
 
-    def size_helper(self, node):
-        """Accept x.shape, x.size()[0] and x.shape[0] (only used by reshapes)."""
-        source = node.args[0]
-        if node.target is getattr and node.args[1] == "shape":
-            return _HELPER
-        if node.target is operator.getitem and isinstance(source, fx.Node) \
-                and source in self.helpers and isinstance(node.args[1], int):
-            return _HELPER
-        raise _Unsupported("function not supported by cnnrt")
+    def is_size_helper(self, node):
+        """x.size(...), x.shape, x.dim(), x.numel(), and integer arithmetic on them."""
+        if node.op == "call_method" and node.target in _SIZE_METHODS:
+            return True
+        if node.op != "call_function":
+            return False
+        if node.target is getattr:
+            return len(node.args) == 2 and node.args[1] == "shape"
+        if node.target in _SIZE_ARITHMETIC:
+            nodes = node.all_input_nodes
+            return bool(nodes) and all(n in self.helpers for n in nodes)
+        return False
 
     def add(self, node, layer):
         if layer is _HELPER:
             self.helpers.add(node)
             return
+        if layer is _PARAM:
+            self.params.add(node)
+            return
         source = node.args[0] if node.args else node.kwargs.get("input")
-        if not isinstance(source, fx.Node) or source in self.helpers:
+        if not isinstance(source, fx.Node) or source in self.helpers or source in self.params:
             raise _Unsupported("first argument is not a tensor")
-        other = [n for n in node.all_input_nodes if n is not source and n not in self.helpers]
+        other = [n for n in node.all_input_nodes
+                 if n is not source and n not in self.helpers and n not in self.params]
         if other:
             raise _Unsupported(f"more than one tensor argument ({', '.join(map(str, other))})")
         if source not in self.producer:
             return   # its producer is unsupported and already reported
-        if source in self.batch_leading and (layer is _SKIP or _keeps_batch(
-                layer, len(self.values.get(source, ())))):
-            self.batch_leading.add(node)
         if layer is _SKIP:
             self.producer[node] = self.producer[source]
             return
         base = node.target if node.op == "call_module" else node.name
         name = self.unique_name(base)
         self.producer[node] = name
+        self.origin[name] = node
         self.nodes.append((name, [self.producer[source]], layer))
 
     def set_output(self, node):
@@ -413,65 +744,88 @@ class _Converter:
             if self.output == INPUT_NAME:
                 self.problems.append("the model has no layers (output is the input)")
 
-    # -- reshape
-    def batch_size_of(self, arg):
-        """The tensor node whose dim 0 `arg` is (x.size(0), x.shape[0], ...), or None."""
-        if not isinstance(arg, fx.Node) or arg not in self.helpers:
-            return None
-        if arg.op == "call_method":   # x.size(0)
-            dim = arg.args[1] if len(arg.args) > 1 else arg.kwargs.get("dim")
-            return arg.args[0] if dim == 0 else None
-        if arg.target is operator.getitem and arg.args[1] == 0:   # x.shape[0] / x.size()[0]
-            inner = arg.args[0]
-            no_dim = inner.op == "call_function" or (len(inner.args) == 1 and not inner.kwargs)
-            return inner.args[0] if no_dim else None
-        return None
-
-    def reshape_as_flatten(self, node, source, shape):
-        """A view/reshape is exported as Flatten(1) iff it is one for every batch size."""
-        in_shape, out_shape = self.values.get(source), self.values.get(node)
-        if in_shape is None or out_shape is None:
+    # -- reshape / unflatten
+    def shapes_of(self, node):
+        """(shape on the example input, shape at twice its batch or None)."""
+        shape = self.values.get(node)
+        if not isinstance(shape, tuple):
             raise _Unsupported("shape unknown (module failed on the example input)")
-        if len(shape) != 2:
-            raise _Unsupported(f"reshape to {len(shape)}-D {out_shape} is not supported "
-                               "(only a 2-D reshape equivalent to flatten(1))")
-        features = int(np.prod(in_shape[1:]))
-        batch, rest = shape
-        batch_ok = batch == -1 or self.batch_size_of(batch) in self.batch_leading
-        rest_ok = rest == -1 and batch != -1 or rest == features
-        if source not in self.batch_leading or len(in_shape) < 2 \
-                or not (batch_ok and rest_ok) \
-                or tuple(out_shape) != (in_shape[0], features):
+        other = self.values2.get(node)
+        if not isinstance(other, tuple) or len(other) != len(shape):
+            other = None
+        return shape, other
+
+    def resolve_int(self, value, what):
+        """A size argument: an int, or a helper node's value on the example input."""
+        if isinstance(value, fx.Node):
+            value = self.values.get(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Unsupported(f"{what} is not an integer: {value!r}")
+        return value
+
+    def reshape_layer(self, node, source, shape):
+        """view/reshape -> Flatten(1) when it is one at both batch sizes, else Reshape.
+
+        The written shape is the example's output shape with -1 for the one dim that
+        changes with the batch size (found by the second run at twice the batch).
+        """
+        if not all(isinstance(d, (int, fx.Node)) for d in shape):
+            raise _Unsupported(f"reshape to {shape!r} is not supported (sizes must be ints)")
+        in1, in2 = self.shapes_of(source)
+        out1, out2 = self.shapes_of(node)
+        if len(out1) > MAX_RANK:
+            raise _Unsupported(f"reshape to {len(out1)}-D {out1}: cnnrt tensors have at most "
+                               f"{MAX_RANK} dims")
+        if 0 in out1:
+            raise _Unsupported(f"reshape to {out1} gives an empty tensor")
+        if out2 is not None and in2 is not None and out1 == _flatten1(in1) \
+                and out2 == _flatten1(in2):
+            return _Layer("Flatten", {"start_dim": 1, "end_dim": -1})
+        if out2 is None:   # the module fails at another batch size: keep what was written
+            sizes = [self.resolve_int(d, "a reshape size") for d in shape]
+            if len(sizes) != len(out1):
+                sizes = list(out1)
+            return _Layer("Reshape", {"shape": sizes})
+        varying = [i for i, (a, b) in enumerate(zip(out1, out2)) if a != b]
+        if len(varying) > 1:
             raise _Unsupported(
-                f"reshape of {in_shape} to {_describe_shape(shape)} -> {out_shape} is not "
-                "equivalent to flatten(1) for every batch size; use x.flatten(1) or "
-                "x.view(x.size(0), -1)")
-        return _Layer("Flatten", {"start_dim": 1, "end_dim": -1})
+                f"reshape of {in1} to {_describe_shape(shape)} -> {out1} changes dims "
+                f"{varying} with the batch size; cnnrt infers one dim (-1) only")
+        sizes = list(out1)
+        for i in varying:
+            sizes[i] = -1
+        return _Layer("Reshape", {"shape": sizes})
 
-
-def _keeps_batch(layer, rank):
-    """Whether dim 0 of a layer's output is still the batch (input of `rank` dims is)."""
-    if layer.op in ("Conv2d", "MaxPool2d"):
-        return rank == 4      # a 3-D input is an unbatched [C, H, W]
-    if layer.op == "Linear":
-        return rank >= 2
-    if layer.op == "Flatten":
-        start = layer.params["start_dim"]
-        return (start + rank if start < 0 else start) >= 1
-    return True
-
-
-def _describe_shape(shape):
-    """Printable reshape target, e.g. (size(0), -1)."""
-    return "(" + ", ".join(str(d) if isinstance(d, int) else d.name for d in shape) + ")"
+    def unflatten_layer(self, node, source, dim, sizes):
+        """Unflatten(dim, sizes), with -1 for an entry that changes with the batch size."""
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            raise _Unsupported(f"dim={dim!r} is not an int")
+        if not isinstance(sizes, (tuple, list)) or not sizes:
+            raise _Unsupported(f"unflattened_size={sizes!r} is not a list of ints")
+        in1, _ = self.shapes_of(source)
+        out1, out2 = self.shapes_of(node)
+        if len(out1) > MAX_RANK:
+            raise _Unsupported(f"output {out1} has more than {MAX_RANK} dims")
+        wrapped = dim + len(in1) if dim < 0 else dim
+        span = range(wrapped, wrapped + len(sizes))
+        written = [self.resolve_int(s, "an unflattened size") for s in sizes]
+        if out2 is not None:
+            varying = [k for k, i in enumerate(span) if out1[i] != out2[i]]
+            if len(varying) > 1:
+                raise _Unsupported(f"unflattened sizes {written} change in more than one "
+                                   "entry with the batch size")
+            if varying:
+                written = [-1 if k == varying[0] else out1[i] for k, i in enumerate(span)]
+        return _Layer("Unflatten", {"dim": dim, "unflattened_size": written})
 
 
 # --------------------------------------------------------------------------- export
 
-def _trace(module, example_input):
-    """Symbolic trace + shape propagation; returns (GraphModule, values, run_error).
+def _trace(module, example_input, keep_tensors=False):
+    """Symbolic trace + shape propagation.
 
-    A bare layer (e.g. an nn.Conv2d) is traced as nn.Sequential(layer): its node is "0".
+    Returns (GraphModule, recorder, values at twice the batch, run_error). A bare layer
+    (e.g. an nn.Conv2d) is traced as nn.Sequential(layer): its node is "0".
     """
     if type(module) in _MODULE_CONVERTERS or isinstance(module, _SKIPPED_MODULES):
         module = nn.Sequential(module)
@@ -479,13 +833,41 @@ def _trace(module, example_input):
         gm = fx.symbolic_trace(module)
     except Exception as e:   # fx raises assorted errors on data-dependent control flow
         raise ExportError(f"torch.fx cannot trace {type(module).__name__}: {e}") from e
-    recorder = _ShapeRecorder(gm)
+    recorder = _Recorder(gm, keep_tensors)
     try:
         with torch.no_grad():
-            recorder.run(example_input)
-        return gm, recorder.values, None
+            recorder.run(example_input.clone())
     except Exception as e:
-        return gm, recorder.values, e
+        return gm, recorder, {}, e
+    double = _Recorder(gm)
+    try:
+        with torch.no_grad():
+            double.run(torch.cat([example_input, example_input]))
+    except Exception:   # e.g. a hard-coded batch size: reshapes keep what was written
+        pass
+    return gm, recorder, double.values, None
+
+
+def _convert(module, example_input, keep_tensors=False, keep_noops=False):
+    """Trace and convert in eval mode; returns (converter, recorder, output fx node)."""
+    was_training = module.training
+    module.eval()
+    try:
+        gm, recorder, values2, run_error = _trace(module, example_input, keep_tensors)
+        converter = _Converter(gm, recorder.values, values2, keep_noops)
+        problems = converter.convert()
+    finally:
+        module.train(was_training)
+    if problems:
+        if run_error is not None:
+            problems.append("running the module on the example input failed: "
+                            + str(run_error).splitlines()[0])
+        raise UnsupportedModelError(problems)
+    if run_error is not None:
+        raise ExportError("running the module on the example input failed: "
+                          + str(run_error).splitlines()[0])
+    output = next(n for n in gm.graph.nodes if n.op == "output").args[0]
+    return converter, recorder, output
 
 
 def _validate_preprocess(preprocess, channels):
@@ -518,7 +900,10 @@ def _blob_and_refs(nodes):
     for _, _, layer in nodes:
         node_refs = {}
         for tname, tensor in layer.tensors.items():
-            key = id(tensor)
+            # the same parameter (a module called twice) is stored once; views made by
+            # the exporter (PReLU's reshape(-1)) share their base's storage
+            key = (tensor.data_ptr(), tuple(tensor.shape), tuple(tensor.stride()),
+                   tensor.dtype)
             if key not in offsets:
                 blob += bytes(-len(blob) % ALIGNMENT)
                 offsets[key] = len(blob)
@@ -541,32 +926,19 @@ def _format_json(model):
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def export(module, example_input, json_path, labels=None, preprocess=None):
+def export(module, example_input, json_path, labels=None, preprocess=None, keep_noops=False):
     """Export `module` to `json_path` and its weight blob `<stem>.bin` beside it.
 
     `example_input` is a float tensor [N, C, H, W]; its shape becomes the model's input
     shape. `labels` (list of str) and `preprocess` (dict, see docs/format.md) are
     optional. The module is traced in eval mode (its training flag is restored).
-    Returns the model dict that was written. Raises ExportError / UnsupportedModelError.
+    Identity/Dropout/Dropout2d/AlphaDropout modules are skipped, or with keep_noops=True
+    written as their (no-op) cnnrt ops. Returns the model dict that was written.
+    Raises ExportError / UnsupportedModelError.
     """
     if not isinstance(example_input, torch.Tensor) or example_input.dim() != 4:
         raise ExportError("example_input must be a 4-D tensor [N, C, H, W]")
-    was_training = module.training
-    module.eval()
-    try:
-        gm, values, run_error = _trace(module, example_input)
-        converter = _Converter(gm, values)
-        problems = converter.convert()
-    finally:
-        module.train(was_training)
-    if problems:
-        if run_error is not None:
-            problems.append("running the module on the example input failed: "
-                            + str(run_error).splitlines()[0])
-        raise UnsupportedModelError(problems)
-    if run_error is not None:
-        raise ExportError("running the module on the example input failed: "
-                          + str(run_error).splitlines()[0])
+    converter, recorder, output = _convert(module, example_input, keep_noops=keep_noops)
 
     json_path = Path(json_path)
     model = {"format": "cnnrt", "version": FORMAT_VERSION}
@@ -578,8 +950,7 @@ def export(module, example_input, json_path, labels=None, preprocess=None):
     if preprocess is not None:
         model["preprocess"] = _validate_preprocess(preprocess, example_input.shape[1])
     if labels is not None:
-        out_shape = values[next(n for n in gm.graph.nodes if n.op == "output").args[0]]
-        features = int(np.prod(out_shape[1:]))
+        features = int(np.prod(recorder.values[output][1:]))
         if len(labels) != features:
             raise ExportError(f"{len(labels)} labels for {features} output features")
         model["labels"] = [str(label) for label in labels]
@@ -602,33 +973,121 @@ def _node_json(name, inputs, layer, weight_refs):
 
 # --------------------------------------------------------------------------- check
 
-CheckResult = namedtuple("CheckResult", "max_abs max_rel ok")
+CheckResult = namedtuple("CheckResult", "max_abs max_rel ok rows first_divergent")
+CheckRow = namedtuple("CheckRow", "index name label op shape max_abs rel ok")
 
 
-def check(json_path, module, example_input=None, cnnrt=None, threads=None):
-    """Compare cnnrt's output on `json_path` with `module`'s.
-
-    The input is `example_input` if given, else a seeded random tensor of the model's
-    input shape. Prints and returns the max abs difference and the max relative one
-    (abs / max |torch output|); ok means relative <= 1e-4.
-    """
-    if example_input is None:
-        shape = cnnrt_common.read_model(json_path)["input"]["shape"]
-        example_input = torch.randn(shape, generator=torch.Generator().manual_seed(0))
-    was_training = module.training
-    try:
-        with torch.no_grad():
-            expected = module.eval()(example_input).numpy()
-    finally:
-        module.train(was_training)
-    actual = cnnrt_common.run_raw(cnnrt_common.find_cnnrt(cnnrt), json_path,
-                                  example_input.numpy(), threads=threads)
+def _relative(expected, actual):
+    """(max abs error, max abs error / max(1, max|expected|)); inf on a size mismatch."""
     max_abs = cnnrt_common.max_abs_error(expected, actual)
-    max_rel = max_abs / max(float(np.abs(expected).max()), 1e-30)
-    ok = max_rel <= CHECK_TOLERANCE
-    print(f"check {json_path}: max abs diff {max_abs:.3g}, max relative diff {max_rel:.3g}"
-          f" -> {'OK' if ok else 'FAILED'}")
-    return CheckResult(max_abs, max_rel, ok)
+    scale = max(1.0, float(np.abs(expected).max()) if expected.size else 1.0)
+    return max_abs, max_abs / scale
+
+
+def _format_table(rows):
+    """The --check table as text."""
+    header = ("#", "node", "op", "shape", "max abs err", "rel err", "")
+    lines = [(str(r.index), r.label, r.op, str(list(r.shape)) if r.shape is not None else "?",
+              f"{r.max_abs:.3g}" if r.max_abs is not None else "-",
+              f"{r.rel:.3g}" if r.rel is not None else "-",
+              "" if r.ok else "<- diverges" if r.ok is False else "(no torch value)")
+             for r in rows]
+    widths = [max(len(x[i]) for x in [header] + lines) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip()
+                     for line in [header] + lines)
+
+
+def check(json_path, module, example_input=None, cnnrt=None, threads=None,
+          tolerance=CHECK_TOLERANCE, dump_dir=None, verbose=True, keep_noops=False):
+    """Compare cnnrt with `module` node by node; print a table; name the first divergence.
+
+    `module` must be the one `json_path` was exported from (same keep_noops).
+
+    The input is `example_input` (a tensor or numpy array [N, C, H, W]; N may differ from
+    the model's declared batch) or a seeded random tensor of the model's input shape.
+    torch's output of every graph node is recorded (fx Interpreter), cnnrt runs with
+    `--dump-tensors` (into `dump_dir`, or a temporary directory) and each cnnrt node is
+    compared with the torch node it was exported from. A node fused at load into its
+    producer (BatchNorm2d, ReLU, ReLU6) has no output of its own: the producer's row
+    compares the producer's dump with the last fused node's torch output and is labelled
+    "conv1 (+bn1, relu1 fused)". A row diverges when max abs error > tolerance *
+    max(1, max|torch|). Returns CheckResult(max_abs, max_rel, ok, rows, first_divergent)
+    for the model output (rows: CheckRow per cnnrt node, first_divergent: a node name or
+    None).
+    """
+    model = cnnrt_common.read_model(json_path)
+    if example_input is None:
+        shape = model["input"]["shape"]
+        example_input = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+    if isinstance(example_input, np.ndarray):
+        example_input = torch.from_numpy(np.ascontiguousarray(example_input, np.float32))
+    example_input = example_input.detach().to(torch.float32)
+    converter, recorder, output = _convert(module, example_input, keep_tensors=True,
+                                           keep_noops=keep_noops)
+    torch_of = {name: recorder.tensors.get(node) for name, node in converter.origin.items()}
+    expected = recorder.tensors[output].numpy()
+
+    cnnrt = cnnrt_common.find_cnnrt(cnnrt)
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = Path(dump_dir) if dump_dir is not None else Path(tmp, "dump")
+        actual, dumps = cnnrt_common.run_dump(cnnrt, json_path, example_input.numpy(), dump,
+                                              threads=threads, workdir=tmp)
+    fused = cnnrt_common.fused_nodes(cnnrt, json_path, example_input.shape[0])
+    rows = _check_rows(model, dumps, fused, torch_of, tolerance)
+    max_abs, max_rel = _relative(expected, actual)
+    ok = max_rel <= tolerance and all(r.ok is not False for r in rows)
+    first = next((r for r in rows if r.ok is False), None)
+    if verbose:
+        print(f"check {json_path}: input {list(example_input.shape)}, tolerance {tolerance:g}"
+              " * max(1, max|torch|)")
+        print(_format_table(rows))
+        if first is not None:
+            print(f"first divergent node: {first.label} ({first.op}): max abs error "
+                  f"{first.max_abs:.3g}, relative {first.rel:.3g} > {tolerance:g}")
+        else:
+            print("no node diverges")
+        print(f"output: max abs diff {max_abs:.3g}, max relative diff {max_rel:.3g}"
+              f" -> {'OK' if ok else 'FAILED'}")
+    return CheckResult(max_abs, max_rel, ok, rows, first.name if first else None)
+
+
+def _check_rows(model, dumps, fused, torch_of, tolerance):
+    """One CheckRow per non-fused cnnrt node, in execution order."""
+    by_name = {n["name"]: n for n in model["nodes"]}
+    order = [name for _, name, _ in dumps]
+    fused_names = {order[i] for i in fused if i < len(order)}
+    previous, default_input = {}, model["input"]["name"]
+    for node in model["nodes"]:   # default input: the previous node in the array
+        previous[node["name"]] = default_input
+        default_input = node["name"]
+
+    def producer_of(name):
+        node = by_name.get(name, {})
+        return (node.get("inputs") or [previous.get(name)])[0]
+
+    absorbed = {}   # root producer -> fused node names, in execution order
+    for name in order:
+        if name in fused_names:
+            root = producer_of(name)
+            while root in fused_names:
+                root = producer_of(root)
+            absorbed.setdefault(root, []).append(name)
+    rows = []
+    for index, name, data in dumps:
+        if name in fused_names:
+            continue
+        chain = absorbed.get(name, [])
+        label = f"{name} (+{', '.join(chain)} fused)" if chain else name
+        ref = torch_of.get(chain[-1] if chain else name)
+        op = by_name.get(name, {}).get("op", "?")
+        if ref is None:
+            rows.append(CheckRow(index, name, label, op, None, None, None, None))
+            continue
+        ref = ref.numpy()
+        max_abs, rel = _relative(ref, data)
+        rows.append(CheckRow(index, name, label, op, tuple(ref.shape), max_abs, rel,
+                             rel <= tolerance))
+    return rows
 
 
 # --------------------------------------------------------------------------- CLI
@@ -653,7 +1112,13 @@ def _parse_args(argv):
     p.add_argument("--state-dict", help="weights saved with torch.save(state_dict)")
     p.add_argument("--labels", help="text file, one class name per line")
     p.add_argument("--preprocess", help='JSON object, e.g. \'{"color": "rgb"}\'')
-    p.add_argument("--check", action="store_true", help="compare cnnrt with torch")
+    p.add_argument("--check", action="store_true",
+                   help="compare every node's output in cnnrt with torch")
+    p.add_argument("--input", help="with --check: input tensor as .npy [N, C, H, W] "
+                                   "(default: seeded random of the input shape)")
+    p.add_argument("--tolerance", type=float, default=CHECK_TOLERANCE,
+                   help="with --check: max abs error allowed, relative to max(1, max|torch|)")
+    p.add_argument("--dump-dir", help="with --check: keep cnnrt's per-node dumps here")
     p.add_argument("--cnnrt", help="cnnrt binary (default $CNNRT_BIN or build/cnnrt)")
     return p.parse_args(argv)
 
@@ -677,6 +1142,15 @@ def _build_module(args):
     return module
 
 
+def _load_input(path, shape):
+    """--input FILE.npy: a float array [N, C, H, W] with the model's C, H, W."""
+    x = np.load(path)
+    if x.ndim != 4 or list(x.shape[1:]) != shape[1:]:
+        raise ExportError(f"--input {path}: shape {list(x.shape)} is not [N, "
+                          f"{', '.join(map(str, shape[1:]))}]")
+    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+
 def main(argv=None):
     args = _parse_args(argv)
     try:
@@ -688,9 +1162,11 @@ def main(argv=None):
                       Path(args.labels).read_text(encoding="utf-8").splitlines()
                       if line.strip()]
         preprocess = json.loads(args.preprocess) if args.preprocess else None
+        x = _load_input(args.input, shape) if args.input else None
         export(module, torch.zeros(shape), args.output, labels, preprocess)
         print(f"wrote {args.output}")
-        if args.check and not check(args.output, module, cnnrt=args.cnnrt).ok:
+        if args.check and not check(args.output, module, x, cnnrt=args.cnnrt,
+                                    tolerance=args.tolerance, dump_dir=args.dump_dir).ok:
             return 1
     except (ExportError, ValueError, ImportError, AttributeError, OSError,
             RuntimeError) as e:

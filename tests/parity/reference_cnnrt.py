@@ -26,7 +26,22 @@ import torch.nn as nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import cnnrt_common  # noqa: E402
 
-OPS = {"Conv2d", "Linear", "MaxPool2d", "ReLU", "Sigmoid", "Softmax", "Flatten"}
+OPS = {"Conv2d", "Linear", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+       "Unflatten", "Identity", "Dropout", "Dropout2d", "AlphaDropout", "BatchNorm2d", "ReLU",
+       "ReLU6", "Sigmoid", "Tanh", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU", "GELU", "SiLU",
+       "Mish", "Hardswish", "Hardsigmoid", "Hardtanh", "Softplus", "Softsign", "Threshold",
+       "Softmax", "LogSoftmax", "Softmin", "Flatten", "Reshape"}
+
+
+class Reshape(nn.Module):
+    """torch.reshape(x, shape) (format v1's Reshape op)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = list(shape)
+
+    def forward(self, x):
+        return torch.reshape(x, self.shape)
 
 
 def build_node(node, state):
@@ -37,10 +52,16 @@ def build_node(node, state):
     if params.get("padding_mode", "zeros") != "zeros" \
             and os.environ.get("REFERENCE_CNNRT_NO_PADDING_MODE"):
         raise ValueError(f"node {node['name']}: unsupported padding_mode")
-    module = getattr(nn, node["op"])(**params)
+    params = {k: tuple(v) if isinstance(v, list) and k == "output_size" else v
+              for k, v in params.items()}
+    module = Reshape(**params) if node["op"] == "Reshape" else getattr(nn, node["op"])(**params)
     weights = {name: torch.from_numpy(state[f"{node['name']}.{name}"])
                for name in node.get("weights", {})}
-    module.load_state_dict(weights, strict=True)
+    # strict except for BatchNorm2d's num_batches_tracked, which the format never holds
+    missing, unexpected = module.load_state_dict(weights, strict=False)
+    if unexpected or [m for m in missing if m != "num_batches_tracked"]:
+        raise ValueError(f"node {node['name']}: weights {sorted(weights)} do not match "
+                         f"{node['op']} (missing {missing}, unexpected {unexpected})")
     return module.eval()
 
 
