@@ -106,6 +106,12 @@ CNNRT_API cnnrt_status cnnrt_model_node_shape(const cnnrt_model *m, size_t node,
  * BatchNorm2d folded into a Conv2d, a ReLU into a Conv2d / Linear epilogue): its output is
  * then its producer's output. 0 otherwise. */
 CNNRT_API int cnnrt_model_node_is_fused(const cnnrt_model *m, size_t node);
+/* The values a node reads, in the order of its "inputs": how many (0 for a bad node), and
+ * the producer of the i-th, a node index or CNNRT_GRAPH_INPUT for the graph input. */
+#define CNNRT_GRAPH_INPUT ((size_t)-1)
+CNNRT_API size_t cnnrt_model_node_input_count(const cnnrt_model *m, size_t node);
+CNNRT_API cnnrt_status cnnrt_model_node_input(const cnnrt_model *m, size_t node, size_t i,
+                                              size_t *producer);
 /* Number of weight floats of the node, and its multiply-accumulates at the declared batch. */
 CNNRT_API size_t cnnrt_model_node_param_count(const cnnrt_model *m, size_t node);
 CNNRT_API uint64_t cnnrt_model_node_macs(const cnnrt_model *m, size_t node);

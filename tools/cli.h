@@ -8,13 +8,18 @@
 
 typedef struct {
   const char *model;
-  const char **images;
+  const char **images; /* image files and folders, as given */
   int image_count;
   int top;
   int threads;
+  int readers;  /* image decoding threads of a classification run */
   size_t batch; /* 0 = default */
   bool json;
   bool summary;
+  bool quiet;            /* no per-image results */
+  bool labels_from_dirs; /* sub-folder names are the true labels */
+  const char *plot;      /* confusion matrix heat map (PNG) */
+  const char *dump_features;
   const char *input_f32;
   const char *output_f32;
   const char *dump_tensors;
@@ -31,7 +36,9 @@ void cli_options_free(cli_options *o);
 
 /* Mode handlers; each returns the process exit status and reports its own errors. */
 int cli_summary(const cnnrt_model *m, const cli_options *o);
+int cli_summary_json(const cnnrt_model *m, const cli_options *o);
 int cli_classify(const cnnrt_model *m, const cli_options *o);
+int cli_dump_features(const cnnrt_model *m, const cli_options *o);
 int cli_tensor(const cnnrt_model *m, const cli_options *o);
 
 /* Prints "cnnrt: MESSAGE" for the last failed library call to stderr; returns 1. */

@@ -2,20 +2,14 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "cli.h"
-
-static void format_dims(const size_t *dims, int rank, char *buf, size_t size) {
-  size_t n = (size_t)snprintf(buf, size, "[");
-  for (int i = 0; i < rank && n < size; i++)
-    n += (size_t)snprintf(buf + n, size - n, i ? ", %zu" : "%zu", dims[i]);
-  if (n < size) snprintf(buf + n, size - n, "]");
-}
+#include "cli_text.h"
 
 static void print_row(const cnnrt_model *m, const cnnrt_session *s, size_t i) {
   size_t dims[8], offset = 0, bytes = 0;
   int rank = 0;
   char shape_text[96], op_text[64];
   cnnrt_model_node_shape(m, i, dims, 8, &rank);
-  format_dims(dims, rank, shape_text, sizeof shape_text);
+  cli_format_dims(dims, rank, shape_text, sizeof shape_text);
   cnnrt_session_node_arena(s, i, &offset, &bytes);
   snprintf(op_text, sizeof op_text, "%s%s", cnnrt_model_node_op(m, i),
            cnnrt_model_node_is_fused(m, i) ? " (fused)" : "");
@@ -40,8 +34,8 @@ int cli_summary(const cnnrt_model *m, const cli_options *o) {
   cnnrt_model_input_shape(m, in_dims);
   in_dims[0] = batch;
   cnnrt_model_output_shape(m, out_dims, 8, &out_rank);
-  format_dims(in_dims, 4, in_text, sizeof in_text);
-  format_dims(out_dims, out_rank, out_text, sizeof out_text);
+  cli_format_dims(in_dims, 4, in_text, sizeof in_text);
+  cli_format_dims(out_dims, out_rank, out_text, sizeof out_text);
   printf("model %s: input %s, output %s (declared batch), %zu nodes, summary at batch %zu\n",
          o->model, in_text, out_text, cnnrt_model_node_count(m), batch);
   printf("%3s  %-24s %-19s %-20s %10s %14s %12s %12s\n", "#", "name", "op", "output shape",

@@ -1,4 +1,5 @@
-/* cnnrt: classify images, run raw tensors, benchmark and summarise cnnrt models. */
+/* cnnrt: classify images and folders, look inside (feature maps), run raw tensors,
+ * benchmark and summarise cnnrt models. */
 #include <stdio.h>
 #include "cli.h"
 
@@ -17,7 +18,9 @@ int main(int argc, char **argv) {
   if (cnnrt_model_load(o.model, &m) != CNNRT_OK)
     status = cli_fail();
   else if (o.summary)
-    status = cli_summary(m, &o);
+    status = o.json ? cli_summary_json(m, &o) : cli_summary(m, &o);
+  else if (o.dump_features)
+    status = cli_dump_features(m, &o);
   else if (o.image_count)
     status = cli_classify(m, &o);
   else

@@ -1,0 +1,21 @@
+/* Small text and time helpers shared by the cnnrt command's modes. */
+#ifndef CNNRT_TOOLS_CLI_TEXT_H
+#define CNNRT_TOOLS_CLI_TEXT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* "[1, 16, 28, 28]" into buf (always NUL-terminated, cut when it does not fit). */
+void cli_format_dims(const size_t *dims, int rank, char *buf, size_t size);
+
+/* Writes s to f with the HTML special characters (& < > " ') escaped. */
+void cli_html_escape(FILE *f, const char *s);
+
+/* A file-name friendly form of s into buf: letters, digits, '.', '-' and '_' are kept,
+ * anything else becomes '_' (never empty, never "." or ".."). */
+void cli_safe_name(const char *s, char *buf, size_t size);
+
+/* Monotonic clock in seconds. */
+double cli_seconds(void);
+
+#endif
