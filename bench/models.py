@@ -1,5 +1,8 @@
 """The benchmark models: name, PyTorch module factory, input shape, batch sizes.
 
+torchvision's resnet18, mobilenet_v2 and squeezenet1_1 are DAGs (residual adds,
+concatenations) exported with random weights; latency does not depend on the values.
+
 Shipped models are read from models/; the others are exported once into the build folder
 (build/bench/) by bench/run_bench.py and reused on later runs.
 """
@@ -56,6 +59,23 @@ def mobilenet_stack():
     return module
 
 
+def torchvision_model(name):
+    """A torchvision classifier with random weights (seed 0; nothing is downloaded) and
+    non-trivial BatchNorm statistics, in eval mode: a factory for MODELS."""
+    def factory():
+        import torchvision
+        torch.manual_seed(0)
+        module = getattr(torchvision.models, name)().eval()
+        for m in module.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+                m.weight.data.uniform_(0.5, 1.5)
+        return module
+    factory.__name__ = name
+    return factory
+
+
 # name, shipped model.json (None: exported), factory, input shape (batch 1), batch sizes
 MODELS = [
     ("tudui_cifar10", ROOT / "models/tudui_cifar10/model.json", make_tudui, (1, 3, 32, 32),
@@ -64,4 +84,7 @@ MODELS = [
      (1, 64)),
     ("vgg11_features", None, vgg11_features, (1, 3, 224, 224), (1,)),
     ("mobilenet_stack", None, mobilenet_stack, (1, 3, 224, 224), (1,)),
+    ("resnet18", None, torchvision_model("resnet18"), (1, 3, 224, 224), (1,)),
+    ("mobilenet_v2", None, torchvision_model("mobilenet_v2"), (1, 3, 224, 224), (1,)),
+    ("squeezenet1_1", None, torchvision_model("squeezenet1_1"), (1, 3, 224, 224), (1,)),
 ]

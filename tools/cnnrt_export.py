@@ -11,24 +11,31 @@ Command line:
         [--state-dict f.pth] [--labels labels.txt] [--preprocess JSON]
         [--check [--input IN.npy] [--tolerance T]] [--cnnrt PATH]
 
-The module is traced with torch.fx.symbolic_trace (in eval mode) and run on the example
-input (and once more at twice its batch size, to learn which reshaped dims depend on the
-batch). Each graph node becomes a cnnrt node: leaf modules by class, functional forms
-(F.relu, torch.flatten, x.view(x.size(0), -1), F.avg_pool2d, ...) as the equivalent module
-op. Dropout/Identity are skipped. Anything else is reported, all problems at once, as an
-UnsupportedModelError.
+The module is traced with torch.fx (in eval mode) and run on the example input (and once
+more at twice its batch size, to learn which reshaped dims depend on the batch). Each graph
+node becomes a cnnrt node: leaf modules by class, functional forms (F.relu, torch.flatten,
+x.view(x.size(0), -1), F.avg_pool2d, ...) as the equivalent module op. Graphs may be DAGs:
+each node lists its inputs. x + y / x += y / torch.add / x.mul(y) (broadcasting) become
+Add/Sub/Mul/Div, torch.cat Concat, chunk/split one Slice per piece used (x[:, a:b] and
+narrow too), transpose/permute Permute, x.mean(dims) Mean, squeeze/unsqueeze Reshape.
+Dropout/Identity/contiguous and eval-mode StochasticDepth are skipped. An in-place op
+(x += y, F.relu(x, inplace=True)) is what later readers of x read, as in PyTorch. Anything
+else is reported, all problems at once, each naming the node, its op and the module whose
+forward() made it, as an UnsupportedModelError.
 
 check() runs torch and cnnrt (`--dump-tensors`) on the same input and compares every
 node's output; it prints a table and names the first node that diverges.
 """
 
 import argparse
+import dis
 import importlib
 import inspect
 import json
 import math
 import operator
 import os
+import re
 import sys
 import tempfile
 from collections import namedtuple
@@ -82,11 +89,29 @@ class _Layer:
     op: str
     params: dict = field(default_factory=dict)
     tensors: dict = field(default_factory=dict)   # name -> torch.Tensor
+    # The fx nodes whose tensors it reads, in order; None: the node's first argument only
+    # (any other tensor argument is then an error).
+    inputs: list = None
+
+
+@dataclass
+class _Pieces:
+    """torch.chunk / torch.split: a tuple of slices of `source` along `dim`, each
+    (start, end); the getitem nodes that pick them become Slice nodes."""
+    source: fx.Node
+    dim: int
+    bounds: list
+
+
+class _ShapeList(list):
+    """The recorded value of a node that yields a tuple/list of tensors: their shapes
+    (a list, so that it is never mistaken for the shape of one tensor)."""
 
 
 _SKIP = object()     # node is an identity: consumers read its input
 _HELPER = object()   # node computes a size used by a reshape; not a layer
 _PARAM = object()    # get_attr: a parameter tensor read by a functional form (F.prelu)
+_DEAD = object()     # node reads the result of an unsupported node (already reported)
 
 
 # --------------------------------------------------------------------------- params
@@ -429,6 +454,185 @@ def _reshape_fn(a, node, conv):
     return conv.reshape_layer(node, a["input"], shape)
 
 
+# ------------------------------------------------------------------ DAG: several tensors
+
+def _sig_operator(a, b): pass                                                  # noqa: E704
+def _sig_add(input, other, alpha=1): pass                                      # noqa: E704
+def _sig_mul(input, other): pass                                               # noqa: E704
+def _sig_div(input, other, rounding_mode=None): pass                           # noqa: E704
+def _sig_cat(tensors, dim=0): pass                                             # noqa: E704
+def _sig_chunk(input, chunks, dim=0): pass                                     # noqa: E704
+def _sig_split(tensor, split_size_or_sections, dim=0): pass                    # noqa: E704
+def _sig_split_method(input, split_size, dim=0): pass                          # noqa: E704
+def _sig_narrow(input, dim, start, length): pass                               # noqa: E704
+def _sig_permute(input, *dims): pass                                           # noqa: E704
+def _sig_torch_permute(input, dims): pass                                      # noqa: E704
+def _sig_transpose(input, dim0, dim1): pass                                    # noqa: E704
+def _sig_mean(input, dim=None, keepdim=False, dtype=None): pass                # noqa: E704
+def _sig_squeeze(input, dim=None): pass                                        # noqa: E704
+def _sig_unsqueeze(input, dim): pass                                           # noqa: E704
+def _sig_stochastic_depth(input, p, mode, training=True): pass                 # noqa: E704
+
+_COMMUTATIVE = {"Add", "Mul"}
+_MAX_NODE_INPUTS = 64   # CNNRT_MAX_INPUTS in ops/op.h
+
+
+def _binary_fn(op):
+    """x + y, torch.add(x, y), x.mul(y), x += y, ... -> Add/Sub/Mul/Div of two tensors
+    (broadcast as in PyTorch). For Add/Mul the operand with the output's shape goes first,
+    and of two such the one nobody reads afterwards (exact: IEEE + and * are commutative),
+    so that the runtime can work in its buffer (in place needs input 0)."""
+    def convert(a, node, conv):
+        x = a["a"] if "a" in a else a["input"]
+        y = a["b"] if "b" in a else a["other"]
+        if a.get("alpha", 1) != 1:
+            raise _Unsupported(f"alpha={a['alpha']!r} is not supported (only 1)")
+        if a.get("rounding_mode") is not None:
+            raise _Unsupported(f"rounding_mode={a['rounding_mode']!r} is not supported")
+        for operand in (x, y):
+            if not conv.is_tensor(operand):
+                if operand in conv.params:
+                    what = f"the parameter or buffer {operand.target}"
+                elif operand in conv.helpers:
+                    what = f"{operand.name}, a size"
+                else:
+                    what = f"{operand!r}, a constant"
+                raise _Unsupported(f"operand {what}: cnnrt's {op} takes two tensors computed "
+                                   "from the input (arithmetic with numbers or parameters "
+                                   "is not supported)")
+        out = conv.values.get(node)
+        if op in _COMMUTATIVE and conv.values.get(y) == out and (
+                conv.values.get(x) != out
+                or (conv.read_later(x, node) and not conv.read_later(y, node))):
+            x, y = y, x
+        return _Layer(op, inputs=[x, y])
+    return convert
+
+
+def _cat_fn(a, node, conv):
+    tensors, dim = a["tensors"], a["dim"]
+    if not isinstance(tensors, (tuple, list)) or not tensors:
+        raise _Unsupported(f"tensors={tensors!r} is not a list of tensors")
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise _Unsupported(f"dim={dim!r} is not an int")
+    for t in tensors:
+        if not conv.is_tensor(t):
+            raise _Unsupported(f"{t!r} is not a tensor computed from the input")
+    if len(tensors) > _MAX_NODE_INPUTS:
+        raise _Unsupported(f"{len(tensors)} tensors: cnnrt concatenates at most "
+                           f"{_MAX_NODE_INPUTS} in one node")
+    return _Layer("Concat", {"dim": dim}, inputs=list(tensors))
+
+
+def _pieces_fn(a, node, conv):
+    """chunk / split: the slice bounds, from the recorded shapes of the pieces."""
+    source = a["input"] if "input" in a else a["tensor"]
+    dim = a["dim"]
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise _Unsupported(f"dim={dim!r} is not an int")
+    in1, _ = conv.shapes_of(source)
+    pieces = conv.values.get(node)
+    if not isinstance(pieces, _ShapeList) or not -len(in1) <= dim < len(in1):
+        raise _Unsupported("pieces unknown (module failed on the example input)")
+    d = dim % len(in1)
+    sizes = [shape[d] for shape in pieces]
+    other = conv.values2.get(node)
+    if isinstance(other, _ShapeList) and [shape[d] for shape in other] != sizes:
+        raise _Unsupported(f"splitting dim {dim} gives pieces that change with the batch "
+                           "size")
+    if 0 in sizes:
+        raise _Unsupported(f"an empty piece along dim {dim}: empty tensors are not supported")
+    bounds, start = [], 0
+    for size in sizes:
+        bounds.append((start, start + size))
+        start += size
+    return _Pieces(source, dim, bounds)
+
+
+def _getitem_fn(a, node, conv):
+    """pieces[i] of a chunk/split -> Slice; x[:, a:b] (slices only) -> Slice(s)."""
+    obj, index = a["a"], a["b"]
+    if isinstance(obj, fx.Node) and obj in conv.pieces:
+        pieces = conv.pieces[obj]
+        if isinstance(index, bool) or not isinstance(index, int) \
+                or not -len(pieces.bounds) <= index < len(pieces.bounds):
+            raise _Unsupported(f"index {index!r} into {len(pieces.bounds)} pieces")
+        start, end = pieces.bounds[index]
+        return _Layer("Slice", {"dim": pieces.dim, "start": start, "end": end},
+                      inputs=[pieces.source])
+    if isinstance(obj, fx.Node) and obj in conv.dead:
+        return _DEAD
+    if not conv.is_tensor(obj):
+        raise _Unsupported(f"indexing {obj} is not supported (not a tensor or a chunk/split)")
+    return conv.index_layers(node, obj, index)
+
+
+def _narrow_fn(a, node, conv):
+    dim = a["dim"]
+    start = conv.resolve_int(a["start"], "start")
+    length = conv.resolve_int(a["length"], "length")
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise _Unsupported(f"dim={dim!r} is not an int")
+    if start < 0:
+        start += conv.shapes_of(a["input"])[0][dim]
+    return _Layer("Slice", {"dim": dim, "start": start, "end": start + length})
+
+
+def _permute_fn(a, node, conv):
+    dims = a["dims"]
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = dims[0]
+    rank = conv.input_rank(node)
+    if len(dims) != rank or any(isinstance(d, bool) or not isinstance(d, int) for d in dims) \
+            or sorted(d % rank for d in dims) != list(range(rank)):
+        raise _Unsupported(f"dims={tuple(dims)!r} is not a permutation of {rank} dims")
+    return _Layer("Permute", {"dims": [d % rank for d in dims]})
+
+
+def _transpose_fn(a, node, conv):
+    rank = conv.input_rank(node)
+    dims = list(range(rank))
+    for d in (a["dim0"], a["dim1"]):
+        if isinstance(d, bool) or not isinstance(d, int) or not -rank <= d < rank:
+            raise _Unsupported(f"dim {d!r} is not a dim of a {rank}-D tensor")
+    i, j = a["dim0"] % rank, a["dim1"] % rank
+    dims[i], dims[j] = dims[j], dims[i]
+    return _Layer("Permute", {"dims": dims})
+
+
+def _mean_fn(a, node, conv):
+    dim = a["dim"]
+    if a["dtype"] is not None:
+        raise _Unsupported(f"dtype={a['dtype']} is not supported")
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):
+        raise _Unsupported("a mean over every dim (a 0-d tensor) is not supported; "
+                           "name the dims, e.g. x.mean([2, 3])")
+    dims = list(dim) if isinstance(dim, (tuple, list)) else [dim]
+    if any(isinstance(d, bool) or not isinstance(d, int) for d in dims):
+        raise _Unsupported(f"dim={dim!r} is not an int or a list of ints")
+    return _Layer("Mean", {"dim": dims if isinstance(dim, (tuple, list)) else dim,
+                           "keepdim": bool(a["keepdim"])})
+
+
+def _squeeze_fn(a, node, conv):
+    """squeeze / unsqueeze -> Reshape to the recorded shape (-1 for the batch dim)."""
+    out1 = conv.values.get(node)
+    out2 = conv.values2.get(node)
+    if isinstance(out1, tuple) and isinstance(out2, tuple) and len(out1) != len(out2):
+        raise _Unsupported(f"the result has {len(out1)} dims at batch {conv.batch} and "
+                           f"{len(out2)} at batch {2 * conv.batch} (squeeze() of the batch "
+                           "dim); name the dim to squeeze")
+    if not isinstance(out1, tuple):
+        raise _Unsupported("shape unknown (module failed on the example input)")
+    return conv.reshape_layer(node, a["input"], tuple(out1))
+
+
+def _stochastic_depth_fn(a, node, conv):
+    if a["training"] and a["p"] != 0:
+        raise _Unsupported("stochastic depth in training mode (random at inference)")
+    return _SKIP
+
+
 _FUNCTIONS = {
     F.relu: (_sig_unary, _unary("ReLU")),
     torch.relu: (_sig_unary, _unary("ReLU")),
@@ -486,7 +690,46 @@ _FUNCTIONS = {
     F.feature_alpha_dropout: (_sig_feature_alpha_dropout, _dropout_fn),
     torch.dropout: (_sig_torch_dropout, _dropout_fn),
     torch.reshape: (_sig_torch_reshape, _reshape_fn),
+    operator.add: (_sig_operator, _binary_fn("Add")),
+    operator.iadd: (_sig_operator, _binary_fn("Add")),
+    operator.sub: (_sig_operator, _binary_fn("Sub")),
+    operator.isub: (_sig_operator, _binary_fn("Sub")),
+    operator.mul: (_sig_operator, _binary_fn("Mul")),
+    operator.imul: (_sig_operator, _binary_fn("Mul")),
+    operator.truediv: (_sig_operator, _binary_fn("Div")),
+    operator.itruediv: (_sig_operator, _binary_fn("Div")),
+    torch.add: (_sig_add, _binary_fn("Add")),
+    torch.sub: (_sig_add, _binary_fn("Sub")),
+    torch.subtract: (_sig_add, _binary_fn("Sub")),
+    torch.mul: (_sig_mul, _binary_fn("Mul")),
+    torch.multiply: (_sig_mul, _binary_fn("Mul")),
+    torch.div: (_sig_div, _binary_fn("Div")),
+    torch.divide: (_sig_div, _binary_fn("Div")),
+    torch.true_divide: (_sig_mul, _binary_fn("Div")),
+    torch.cat: (_sig_cat, _cat_fn),
+    torch.concat: (_sig_cat, _cat_fn),
+    torch.chunk: (_sig_chunk, _pieces_fn),
+    torch.split: (_sig_split, _pieces_fn),
+    torch.narrow: (_sig_narrow, _narrow_fn),
+    operator.getitem: (_sig_operator, _getitem_fn),
+    torch.permute: (_sig_torch_permute, _permute_fn),
+    torch.transpose: (_sig_transpose, _transpose_fn),
+    torch.swapaxes: (_sig_transpose, _transpose_fn),
+    torch.swapdims: (_sig_transpose, _transpose_fn),
+    torch.mean: (_sig_mean, _mean_fn),
+    torch.squeeze: (_sig_squeeze, _squeeze_fn),
+    torch.unsqueeze: (_sig_unsqueeze, _squeeze_fn),
 }
+
+# Functions found by qualified name (their packages are not imported by the exporter).
+_FUNCTIONS_BY_NAME = {
+    "torchvision.ops.stochastic_depth.stochastic_depth":
+        (_sig_stochastic_depth, _stochastic_depth_fn),
+}
+
+# In-place operators: they change their first operand, so later readers of that tensor
+# read the result (see _Converter.add).
+_INPLACE_OPERATORS = {operator.iadd, operator.isub, operator.imul, operator.itruediv}
 
 _METHODS = {
     "relu": (_sig_unary, _unary("ReLU")),
@@ -502,11 +745,30 @@ _METHODS = {
     "view": (_sig_reshape, _reshape_fn),
     "reshape": (_sig_reshape, _reshape_fn),
     "contiguous": (_sig_contiguous, lambda a, node, conv: _SKIP),
+    "add": (_sig_add, _binary_fn("Add")),
+    "add_": (_sig_add, _binary_fn("Add")),
+    "sub": (_sig_add, _binary_fn("Sub")),
+    "sub_": (_sig_add, _binary_fn("Sub")),
+    "mul": (_sig_mul, _binary_fn("Mul")),
+    "mul_": (_sig_mul, _binary_fn("Mul")),
+    "div": (_sig_div, _binary_fn("Div")),
+    "div_": (_sig_div, _binary_fn("Div")),
+    "chunk": (_sig_chunk, _pieces_fn),
+    "split": (_sig_split_method, _pieces_fn),
+    "narrow": (_sig_narrow, _narrow_fn),
+    "permute": (_sig_permute, _permute_fn),
+    "transpose": (_sig_transpose, _transpose_fn),
+    "swapaxes": (_sig_transpose, _transpose_fn),
+    "swapdims": (_sig_transpose, _transpose_fn),
+    "mean": (_sig_mean, _mean_fn),
+    "squeeze": (_sig_squeeze, _squeeze_fn),
+    "unsqueeze": (_sig_unsqueeze, _squeeze_fn),
 }
 
 # Integer arithmetic on sizes (x.size(1) * x.size(2), ...) feeding a reshape.
 _SIZE_ARITHMETIC = {operator.mul, operator.floordiv, operator.add, operator.sub,
-                    operator.mod, operator.getitem}
+                    operator.mod, operator.getitem, operator.iadd, operator.isub,
+                    operator.imul, operator.ifloordiv}
 _SIZE_METHODS = {"size", "dim", "numel"}
 
 
@@ -522,8 +784,84 @@ def _bind(signature_fn, node):
 
 # --------------------------------------------------------------------------- converter
 
+class _Tracer(fx.Tracer):
+    """torch.fx's tracer, plus:
+
+    - every node records the module whose forward() created it (node.meta
+      "cnnrt_source": (qualified name, class name), or None for the top module), for
+      names and error messages;
+    - `a, b = proxy` (x.chunk(2), x.size() unpacked) works on Python 3.11, where fx 1.13's
+      Proxy.__iter__ looks the instruction up at the wrong index (it ignores 3.11's
+      inline caches) and so refuses to iterate or fails with an IndexError: during
+      trace(), Proxy.__iter__ is replaced by _proxy_iter;
+    - `x += y` is recorded as operator.iadd (fx has no Proxy.__iadd__, so Python falls
+      back to x = x + y and the graph loses the change of x that PyTorch makes, which
+      later readers of x see), likewise -=, *=, /=.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.module_stack = []
+
+    def call_module(self, m, forward, args, kwargs):
+        try:
+            path = self.path_of_module(m)
+        except NameError:
+            path = "?"
+        self.module_stack.append((path, type(m).__name__))
+        try:
+            return super().call_module(m, forward, args, kwargs)
+        finally:
+            self.module_stack.pop()
+
+    def create_proxy(self, kind, target, args, kwargs, name=None, type_expr=None,
+                     proxy_factory_fn=None):
+        proxy = super().create_proxy(kind, target, args, kwargs, name, type_expr,
+                                     proxy_factory_fn)
+        if kind != "call_module":   # a leaf module's node is its own source
+            proxy.node.meta["cnnrt_source"] = \
+                self.module_stack[-1] if self.module_stack else None
+        return proxy
+
+    def trace(self, root, concrete_args=None):
+        patches = {"__iter__": _proxy_iter, **{
+            f"__i{name}__": _inplace_operator(getattr(operator, f"i{name}"))
+            for name in ("add", "sub", "mul", "truediv")}}
+        originals = {name: fx.Proxy.__dict__.get(name) for name in patches}
+        for name, fn in patches.items():
+            setattr(fx.Proxy, name, fn)
+        try:
+            return super().trace(root, concrete_args)
+        finally:
+            for name, fn in originals.items():
+                if fn is None:
+                    delattr(fx.Proxy, name)
+                else:
+                    setattr(fx.Proxy, name, fn)
+
+
+def _inplace_operator(target):
+    def method(self, other):
+        return self.tracer.create_proxy("call_function", target, (self, other), {})
+    return method
+
+
+def _proxy_iter(self):
+    """Proxy.__iter__ with the calling instruction found by its byte offset: unpacking
+    (`a, b = proxy`) yields proxy[0], proxy[1], ...; anything else is the tracer's error."""
+    frame = inspect.currentframe().f_back
+    if frame is not None:
+        for inst in dis.get_instructions(frame.f_code):
+            if inst.offset == frame.f_lasti:
+                if inst.opname == "UNPACK_SEQUENCE":
+                    return iter([self[i] for i in range(inst.argval)])
+                break
+    return self.tracer.iter(self)
+
+
 class _Recorder(fx.Interpreter):
-    """Runs the traced module, remembering each node's value (shape for tensors).
+    """Runs the traced module, remembering each node's value (shape for tensors, a
+    _ShapeList for a tuple/list of tensors).
 
     With keep_tensors, also keeps a copy of every tensor (for check(); copies, because
     a later in-place op would change the recorded value).
@@ -532,14 +870,22 @@ class _Recorder(fx.Interpreter):
     def __init__(self, gm, keep_tensors=False):
         super().__init__(gm)
         self.values = {}
+        self.storage = {}   # node -> its tensor's storage address
         self.tensors = {} if keep_tensors else None
 
     def run_node(self, n):
         result = super().run_node(n)
         if isinstance(result, torch.Tensor):
             self.values[n] = tuple(result.shape)
+            try:
+                self.storage[n] = getattr(result, "untyped_storage", result.storage)().data_ptr()
+            except (RuntimeError, NotImplementedError):   # no storage (e.g. sparse)
+                pass
             if self.tensors is not None:
                 self.tensors[n] = result.detach().clone()
+        elif isinstance(result, (tuple, list)) and result \
+                and all(isinstance(r, torch.Tensor) for r in result):
+            self.values[n] = _ShapeList(tuple(r.shape) for r in result)
         else:
             self.values[n] = result
         return result
@@ -565,7 +911,7 @@ def _is_discarded_inplace(node, modules):
         return node.target.endswith("_") and not node.target.endswith("__")
     if node.op == "call_function":
         name = getattr(node.target, "__name__", "")
-        return node.kwargs.get("inplace") is True or (
+        return node.kwargs.get("inplace") is True or node.target in _INPLACE_OPERATORS or (
             name.endswith("_") and not name.endswith("__"))
     return False
 
@@ -590,9 +936,10 @@ class _Converter:
     batch-dependent dim of a reshape.
     """
 
-    def __init__(self, gm, values, values2=None, keep_noops=False):
+    def __init__(self, gm, values, values2=None, keep_noops=False, batch=1, storage=None):
         self.gm = gm
         self.keep_noops = keep_noops
+        self.batch = batch
         self.modules = dict(gm.named_modules())
         self.values = values
         self.values2 = values2 or {}
@@ -600,18 +947,38 @@ class _Converter:
         self.origin = {}              # cnnrt name -> fx.Node that computes it
         self.helpers = set()          # size nodes feeding reshapes
         self.params = set()           # get_attr nodes read by functional forms
+        self.pieces = {}              # chunk/split node -> _Pieces
+        self.dead = set()             # nodes that read an unsupported node's result
+        # fx.Node -> address of its tensor's storage on the example input: PyTorch views
+        # (reshape, slices, transpose, ...) share it; cnnrt copies some of them
+        self.storage = storage or {}
+        self.position = {n: i for i, n in enumerate(gm.graph.nodes)}
         self.used_names = {INPUT_NAME}
+        # names of called modules: a functional node never takes one (weights are
+        # named after their module, e.g. "layer1.0.conv1.weight")
+        self.module_names = {n.target for n in gm.graph.nodes if n.op == "call_module"}
         self.nodes = []               # (name, inputs, _Layer)
         self.problems = []
         self.output = None
 
     # -- naming / describing
-    def unique_name(self, base):
+    def unique_name(self, base, avoid_modules=False):
         name, i = base, 1
-        while name in self.used_names:
+        while name in self.used_names or (avoid_modules and name in self.module_names):
             name, i = f"{base}_{i}", i + 1
         self.used_names.add(name)
         return name
+
+    def node_name(self, node):
+        """A call_module node: the qualified module name. A function / method: the fx
+        name, prefixed with the module whose forward() called it (layer1.0.add)."""
+        if node.op == "call_module":
+            return self.unique_name(node.target)
+        source = node.meta.get("cnnrt_source")
+        if source is None:
+            return self.unique_name(node.name, avoid_modules=True)
+        return self.unique_name(f"{source[0]}.{re.sub(r'_[0-9]+$', '', node.name)}",
+                                avoid_modules=True)
 
     def describe(self, node):
         if node.op == "call_module":
@@ -622,11 +989,34 @@ class _Converter:
             return f"{node.name} ({_get_qualified_name(node.target)})"
         return f"{node.name} ({node.op} {node.target})"
 
+    def source_of(self, node):
+        """' [in layer1.0 (BasicBlock)]': the module whose forward() made a functional
+        node ('' for a module node, which names itself)."""
+        if node.op == "call_module" or "cnnrt_source" not in node.meta:
+            return ""
+        source = node.meta["cnnrt_source"]
+        if source is None:
+            return f" [in {type(self.gm).__name__}.forward]"
+        return f" [in {source[0]} ({source[1]})]"
+
     def input_rank(self, node):
         shape = self.values.get(node.args[0] if node.args else None)
-        if shape is None:
+        if not isinstance(shape, tuple):
             raise _Unsupported("input shape unknown (module failed on the example input)")
         return len(shape)
+
+    def is_tensor(self, value):
+        """True for an fx node that yields a tensor computed from the input."""
+        return isinstance(value, fx.Node) and value not in self.helpers \
+            and value not in self.params and value not in self.pieces \
+            and isinstance(self.values.get(value), tuple) \
+            and not isinstance(self.values.get(value), torch.Size)
+
+    def read_later(self, value, node):
+        """True when the tensor of fx node `value` is read after `node` (or is the graph
+        input, which the runtime never overwrites)."""
+        return value.op == "placeholder" or any(
+            self.position[user] > self.position[node] for user in value.users)
 
     def attr_tensor(self, node):
         """The tensor a get_attr node reads."""
@@ -646,9 +1036,14 @@ class _Converter:
                                  f"got {len(placeholders)}")
         for node in self.gm.graph.nodes:
             if node not in live:
-                if node.op != "placeholder" and _is_discarded_inplace(node, self.modules):
+                # an unused in-place op matters when its operand is read afterwards
+                operand = node.args[0] if node.args else None
+                if node.op != "placeholder" and _is_discarded_inplace(node, self.modules) \
+                        and isinstance(operand, fx.Node) and any(
+                            u in live and self.position[u] > self.position[node]
+                            for u in operand.users):
                     self.problems.append(f"{self.describe(node)}: result of an in-place "
-                                         "operation is discarded")
+                                         "operation is discarded" + self.source_of(node))
                 continue
             self.convert_node(node)
         return self.problems
@@ -660,42 +1055,55 @@ class _Converter:
             self.set_output(node)
         else:
             try:
-                self.add(node, self.layer_for(node))
+                self.add(node, *self.layer_for(node))
             except _Unsupported as e:
-                self.problems.append(f"{self.describe(node)}: {e}")
+                self.dead.add(node)
+                self.problems.append(f"{self.describe(node)}: {e}{self.source_of(node)}")
 
     def layer_for(self, node):
-        """_Layer, _SKIP, _HELPER or _PARAM for a node; raises _Unsupported."""
+        """(what, mutates) for a node: what is a _Layer, a list of _Layers (a chain), a
+        _Pieces, _SKIP, _HELPER, _PARAM or _DEAD; mutates: the node changes its first
+        operand in place. Raises _Unsupported."""
         if node.op == "get_attr":
-            return _PARAM
+            return _PARAM, False
         if node.op == "call_module":
             module = self.modules[node.target]
             if isinstance(module, _SKIPPED_MODULES):
                 op = _NOOP_OPS.get(type(module)) if self.keep_noops else None
                 if op is None:
-                    return _SKIP
+                    return _SKIP, False
                 if op == "Identity":
-                    return _Layer(op)
-                return _Layer(op, {"p": _number(module.p, "p"), "inplace": module.inplace})
+                    return _Layer(op), False
+                return _Layer(op, {"p": _number(module.p, "p"), "inplace": module.inplace}), \
+                    False
             converter = _MODULE_CONVERTERS.get(type(module))
             if converter is None:
                 raise _Unsupported("layer type not supported by cnnrt")
             if len(node.args) != 1 or node.kwargs:
                 raise _Unsupported("expected a single tensor argument")
-            return converter(module, node, self)
+            return converter(module, node, self), getattr(module, "inplace", False) is True
         if self.is_size_helper(node):
-            return _HELPER
+            return _HELPER, False
         table = {"call_function": _FUNCTIONS, "call_method": _METHODS}.get(node.op, {})
         try:
             entry = table.get(node.target)
         except TypeError:   # unhashable target
             entry = None
+        if entry is None and node.op == "call_function":
+            entry = _FUNCTIONS_BY_NAME.get(_get_qualified_name(node.target))
         if entry is None:
             what = {"call_function": "function", "call_method": "tensor method"}.get(
                 node.op, "graph operation")
             raise _Unsupported(f"{what} not supported by cnnrt")
         signature, converter = entry
-        return converter(_bind(signature, node), node, self)
+        bound = _bind(signature, node)
+        mutates = bound.get("inplace") is True or node.target in _INPLACE_OPERATORS or (
+            node.op == "call_method" and node.target.endswith("_")
+            and not node.target.endswith("__"))
+        if node.op == "call_function" and not mutates:
+            name = getattr(node.target, "__name__", "")
+            mutates = name.endswith("_") and not name.endswith("__")
+        return converter(bound, node, self), mutates
 
     def is_size_helper(self, node):
         """x.size(...), x.shape, x.dim(), x.numel(), and integer arithmetic on them."""
@@ -710,39 +1118,116 @@ class _Converter:
             return bool(nodes) and all(n in self.helpers for n in nodes)
         return False
 
-    def add(self, node, layer):
+    def add(self, node, layer, mutates=False):
         if layer is _HELPER:
             self.helpers.add(node)
             return
         if layer is _PARAM:
             self.params.add(node)
             return
-        source = node.args[0] if node.args else node.kwargs.get("input")
-        if not isinstance(source, fx.Node) or source in self.helpers or source in self.params:
-            raise _Unsupported("first argument is not a tensor")
-        other = [n for n in node.all_input_nodes
-                 if n is not source and n not in self.helpers and n not in self.params]
-        if other:
-            raise _Unsupported(f"more than one tensor argument ({', '.join(map(str, other))})")
-        if source not in self.producer:
-            return   # its producer is unsupported and already reported
-        if layer is _SKIP:
-            self.producer[node] = self.producer[source]
+        if layer is _DEAD:
+            self.dead.add(node)
             return
-        base = node.target if node.op == "call_module" else node.name
-        name = self.unique_name(base)
+        if isinstance(layer, _Pieces):
+            if layer.source in self.producer:
+                self.pieces[node] = layer
+            else:
+                self.dead.add(node)
+            return
+        chain = layer if isinstance(layer, list) else [layer]
+        if layer is _SKIP or chain[0].inputs is None:
+            source = node.args[0] if node.args else node.kwargs.get("input")
+            if not isinstance(source, fx.Node) or source in self.helpers \
+                    or source in self.params:
+                raise _Unsupported("first argument is not a tensor")
+            other = [n for n in node.all_input_nodes
+                     if n is not source and n not in self.helpers and n not in self.params]
+            if other:
+                raise _Unsupported(
+                    f"more than one tensor argument ({', '.join(map(str, other))})")
+            sources = [source]
+        else:
+            sources = chain[0].inputs
+        if not all(s in self.producer for s in sources):
+            self.dead.add(node)   # a producer is unsupported and already reported
+            return
+        if layer is _SKIP:
+            self.producer[node] = self.producer[sources[0]]
+            return
+        inputs = [self.producer[s] for s in sources]
+        # what an in-place op changes: its first argument (inputs may be reordered)
+        operand = node.args[0] if node.args else node.kwargs.get("input")
+        if mutates and operand in self.producer:
+            self.check_no_view_sees(node, operand)
+        else:
+            mutates = False
+        for step in chain:
+            name = self.node_name(node)
+            self.nodes.append((name, inputs, step))
+            inputs = [name]
         self.producer[node] = name
         self.origin[name] = node
-        self.nodes.append((name, [self.producer[source]], layer))
+        if mutates:
+            # x.add_(y), F.relu(x, inplace=True), x += y: PyTorch changes x itself, so
+            # whatever reads x from now on reads the result
+            mutated = self.producer[operand]
+            for fx_node, produced in list(self.producer.items()):
+                if produced == mutated:
+                    self.producer[fx_node] = name
+
+    def check_no_view_sees(self, node, operand):
+        """An in-place change of `operand` by `node` must not be visible through another
+        tensor sharing its storage in PyTorch (a view of it, or what it is a view of) that
+        is read after `node`: cnnrt copies those, and would not see the change. (Tensors
+        alive at the same time share a storage address only when they share the storage.)"""
+        storage = self.storage.get(operand)
+        mutated = self.producer[operand]
+        for fx_node, name in self.producer.items():
+            if storage and name != mutated and self.storage.get(fx_node) == storage and any(
+                    self.position[user] > self.position[node] for user in fx_node.users):
+                raise _Unsupported(
+                    f"changes in place a tensor that shares its storage with {fx_node.name}"
+                    f" (a view), which is read afterwards; cnnrt cannot follow the change "
+                    "through the view (use the out-of-place form)")
 
     def set_output(self, node):
         result = node.args[0]
-        if not isinstance(result, fx.Node):
+        if not isinstance(result, fx.Node) or result in self.pieces:
             self.problems.append("forward() must return a single tensor")
         elif result in self.producer:
             self.output = self.producer[result]
             if self.output == INPUT_NAME:
                 self.problems.append("the model has no layers (output is the input)")
+
+    def index_layers(self, node, source, index):
+        """x[...] with slices (and Ellipsis) only -> one Slice per sliced dim."""
+        shape, _ = self.shapes_of(source)
+        items = list(index) if isinstance(index, tuple) else [index]
+        if sum(item is Ellipsis for item in items) > 1:
+            raise _Unsupported("more than one Ellipsis in an index")
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items[at:at + 1] = [slice(None)] * (len(shape) - len(items) + 1)
+        if len(items) > len(shape):
+            raise _Unsupported(f"too many indices for a {len(shape)}-D tensor")
+        layers = []
+        for dim, item in enumerate(items):
+            if not isinstance(item, slice):
+                raise _Unsupported(f"index {item!r}: only slices (a:b:c) are supported "
+                                   "(an integer, None or tensor index changes the rank)")
+            if item == slice(None):
+                continue
+            params = {"dim": dim}
+            for key, value in (("start", item.start), ("end", item.stop),
+                               ("step", item.step)):
+                if value is not None:
+                    params[key] = self.resolve_int(value, f"slice {key}")
+            if params.get("step", 1) < 1:
+                raise _Unsupported(f"slice step {params['step']} (must be positive)")
+            layers.append(_Layer("Slice", params))
+        if not layers:
+            return _SKIP
+        return layers
 
     # -- reshape / unflatten
     def shapes_of(self, node):
@@ -830,7 +1315,9 @@ def _trace(module, example_input, keep_tensors=False):
     if type(module) in _MODULE_CONVERTERS or isinstance(module, _SKIPPED_MODULES):
         module = nn.Sequential(module)
     try:
-        gm = fx.symbolic_trace(module)
+        tracer = _Tracer()
+        graph = tracer.trace(module)
+        gm = fx.GraphModule(tracer.root, graph, type(module).__name__)
     except Exception as e:   # fx raises assorted errors on data-dependent control flow
         raise ExportError(f"torch.fx cannot trace {type(module).__name__}: {e}") from e
     recorder = _Recorder(gm, keep_tensors)
@@ -854,7 +1341,8 @@ def _convert(module, example_input, keep_tensors=False, keep_noops=False):
     module.eval()
     try:
         gm, recorder, values2, run_error = _trace(module, example_input, keep_tensors)
-        converter = _Converter(gm, recorder.values, values2, keep_noops)
+        converter = _Converter(gm, recorder.values, values2, keep_noops,
+                               batch=example_input.shape[0], storage=recorder.storage)
         problems = converter.convert()
     finally:
         module.train(was_training)
