@@ -50,7 +50,7 @@ bool conv2d_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *
 /* The Winograd path (conv2d_winograd.c). */
 size_t winograd_packed_floats(const conv2d_params *p);
 void winograd_pack_weights(const conv2d_params *p, float *packed);
-bool winograd_scratch_bytes(const conv2d_params *p, size_t *bytes);
+bool winograd_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes);
 void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
                   size_t slot_bytes, threadpool *tp);
 

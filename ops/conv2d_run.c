@@ -67,7 +67,7 @@ static bool is_pointwise(const conv2d_params *p) {
 
 bool conv2d_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes) {
   size_t floats = 0;
-  if (p->path == CONV_WINOGRAD) return winograd_scratch_bytes(p, bytes);
+  if (p->path == CONV_WINOGRAD) return winograd_scratch_bytes(p, oh, ow, bytes);
   if (p->path == CONV_DEPTHWISE) return (*bytes = 0, true);
   if (p->path == CONV_GEMM)
     floats = conv2d_group_k(p) * GEMM_NR; /* one panel */

@@ -76,17 +76,26 @@ void winograd_pack_weights(const conv2d_params *p, float *packed) {
     }
 }
 
-/* Panels (of LANES tiles) per task block: as many as fit the slot target, at most 4. */
-static size_t panels_per_block(const conv2d_params *p) {
-  size_t per_panel = POSITIONS * LANES * (size_t)(p->in_channels + p->out_channels) * 4;
-  size_t nb = SLOT_TARGET_BYTES / per_panel;
-  return nb < 1 ? 1 : nb > MAX_PANELS_PER_BLOCK ? MAX_PANELS_PER_BLOCK : nb;
+/* Panels of LANES tiles in an oh x ow output. */
+static size_t panels_of(size_t oh, size_t ow) {
+  size_t tiles = ((oh + TILE - 1) / TILE) * ((ow + TILE - 1) / TILE);
+  return (tiles + LANES - 1) / LANES;
 }
 
-bool winograd_scratch_bytes(const conv2d_params *p, size_t *bytes) {
+/* Panels per task block: as many as fit the slot target (at most 4), and no more than the
+ * output has, so a small layer does not reserve a big slot. */
+static size_t panels_per_block(const conv2d_params *p, size_t panels) {
+  size_t per_panel = POSITIONS * LANES * (size_t)(p->in_channels + p->out_channels) * 4;
+  size_t nb = SLOT_TARGET_BYTES / per_panel;
+  nb = nb > MAX_PANELS_PER_BLOCK ? MAX_PANELS_PER_BLOCK : nb;
+  nb = nb > panels ? panels : nb;
+  return nb < 1 ? 1 : nb;
+}
+
+bool winograd_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes) {
   size_t floats;
-  if (!mul_size(POSITIONS * LANES * panels_per_block(p), (size_t)(p->in_channels + p->out_channels),
-                &floats))
+  if (!mul_size(POSITIONS * LANES * panels_per_block(p, panels_of(oh, ow)),
+                (size_t)(p->in_channels + p->out_channels), &floats))
     return false;
   return mul_size(floats, sizeof(float), bytes);
 }
@@ -150,7 +159,7 @@ static void transform_output(const wino_job *j, const float *m, size_t ms, size_
 static void run_block(const wino_job *j, float *slot, size_t n, size_t block) {
   const conv2d_params *p = j->p;
   size_t ic_n = (size_t)p->in_channels, oc_n = (size_t)p->out_channels;
-  size_t nb = panels_per_block(p), first = block * nb;
+  size_t nb = panels_per_block(p, j->panels), first = block * nb;
   size_t count = j->panels - first < nb ? j->panels - first : nb;
   size_t tb = nb * LANES; /* tiles of a full block: the row stride of the products */
   float *v = slot, *m = slot + POSITIONS * LANES * nb * ic_n;
@@ -199,7 +208,7 @@ void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *s
   j.tiles_w = (int64_t)((out->shape.dim[3] + TILE - 1) / TILE);
   j.tiles = tiles_h * (size_t)j.tiles_w;
   j.panels = (j.tiles + LANES - 1) / LANES;
-  size_t nb = panels_per_block(p);
+  size_t nb = panels_per_block(p, j.panels);
   j.blocks = (j.panels + nb - 1) / nb;
   threadpool_for_workers(tp, in->shape.dim[0] * j.blocks, wino_tasks, &j);
 }
