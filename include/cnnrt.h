@@ -47,7 +47,8 @@ typedef enum {
   CNNRT_ERR_UNSUPPORTED = 4, /* a valid PyTorch op or parameter value cnnrt does not run */
   CNNRT_ERR_MEMORY = 5,      /* an allocation failed or a size overflowed */
   CNNRT_ERR_ARGUMENT = 6,    /* a bad argument to an API call (NULL, wrong count, range) */
-  CNNRT_ERR_IMAGE = 7        /* an image could not be decoded or preprocessed */
+  CNNRT_ERR_IMAGE = 7,       /* an image could not be decoded or preprocessed */
+  CNNRT_ERR_LIMIT = 8        /* a size is over one of the limits below (cnnrt_set_limit) */
 } cnnrt_status;
 
 /* Library version, e.g. "0.1.0" (same as CNNRT_VERSION_STRING of the built library). */
@@ -162,15 +163,30 @@ CNNRT_API cnnrt_status cnnrt_run_observed(cnnrt_session *s, const float *input, 
 
 /* ---- Images and classification ------------------------------------------------------ */
 
-/* Decodes a JPEG file and preprocesses it as the model's "preprocess" section says into
+/* Decodes an image file and preprocesses it as the model's "preprocess" section says into
  * one sample of the input (C*H*W floats: dst_count must equal that). */
 CNNRT_API cnnrt_status cnnrt_image_file_to_input(const cnnrt_model *m, const char *path, float *dst,
                                                  size_t dst_count);
+
+/* Same from an image file's bytes held in memory (len bytes; JPEG or PNG, recognised by
+ * its first bytes). name is used in messages (may be NULL: "<memory>"). */
+CNNRT_API cnnrt_status cnnrt_image_memory_to_input(const cnnrt_model *m, const void *data,
+                                                   size_t len, const char *name, float *dst,
+                                                   size_t dst_count);
 
 /* Same from interleaved 8-bit pixels: channels 1 (gray) or 3 (RGB), row stride in bytes. */
 CNNRT_API cnnrt_status cnnrt_pixels_to_input(const cnnrt_model *m, const uint8_t *pixels, int width,
                                              int height, int channels, size_t stride, float *dst,
                                              size_t dst_count);
+
+/* Images: JPEG (baseline, progressive; gray, YCbCr, CMYK/YCCK with Adobe's inverted CMYK;
+ * any chroma subsampling TurboJPEG decodes) and PNG (1 to 16 bits, gray, gray + alpha,
+ * palette, RGB, RGBA; interlaced or not), told apart by their first bytes, never by the
+ * file name. Alpha (and palette transparency) is dropped, not composited, as Pillow's
+ * convert("RGB") does; 16-bit samples keep their high byte; gamma, ICC profiles and text
+ * chunks are ignored (raw values, as Pillow gives them). Broken, truncated (including
+ * JPEG data the decoder warns about), empty or non-image files fail with CNNRT_ERR_IMAGE
+ * naming the file; missing files and directories with CNNRT_ERR_IO. */
 
 /* Turns one output row (n floats) into probabilities: copies when the model ends in
  * Softmax, applies a numerically stable softmax otherwise. */
@@ -180,6 +196,50 @@ CNNRT_API cnnrt_status cnnrt_probabilities(const cnnrt_model *m, const float *ro
 /* Indices of the k largest values of scores[0..n) in descending order (ties: lower index
  * first). k must be <= n. */
 CNNRT_API cnnrt_status cnnrt_top_k(const float *scores, size_t n, size_t k, size_t *indices);
+
+/* ---- Limits -------------------------------------------------------------------------
+ *
+ * Model files, weight blobs and images are untrusted input: every size cnnrt computes from
+ * them is overflow-checked, and these limits bound what they can make cnnrt allocate. A
+ * size over a limit fails with CNNRT_ERR_LIMIT and a message naming the limit, before
+ * anything of that size is allocated. The limits are process-wide, read at each check, and
+ * may be changed at any time from any thread (atomics); a change applies to later loads,
+ * sessions and decodes, not to objects that already exist. */
+typedef enum {
+  /* Largest tensor, in bytes: the input at the session's batch, any node's output, any
+   * weight tensor. Default 1 GiB. */
+  CNNRT_LIMIT_TENSOR_BYTES = 0,
+  /* Largest session arena (all intermediate tensors and scratch, planned). Default 4 GiB. */
+  CNNRT_LIMIT_ARENA_BYTES = 1,
+  /* Largest image, width x height, read from the file's header before anything is
+   * decoded or allocated. Default 2^27 (134,217,728: e.g. 16384 x 8192). */
+  CNNRT_LIMIT_IMAGE_PIXELS = 2,
+  /* Most nodes in a model. Default 10000. */
+  CNNRT_LIMIT_NODES = 3,
+  /* Deepest graph: nodes on the longest path from the input to any node. Default 4096. */
+  CNNRT_LIMIT_GRAPH_DEPTH = 4,
+  /* Largest model.json (text), in bytes. Default 16 MiB. */
+  CNNRT_LIMIT_MODEL_BYTES = 5,
+  /* Largest weight blob, in bytes. Default 4 GiB. */
+  CNNRT_LIMIT_WEIGHTS_BYTES = 6,
+  /* Largest image file, in bytes. Default 256 MiB. */
+  CNNRT_LIMIT_IMAGE_BYTES = 7
+} cnnrt_limit;
+
+#define CNNRT_LIMIT_COUNT 8
+
+/* Sets a limit. value 0 restores the default; values from 1 to cnnrt_limit_max(limit) are
+ * accepted; anything else (or an unknown limit) is CNNRT_ERR_ARGUMENT. */
+CNNRT_API cnnrt_status cnnrt_set_limit(cnnrt_limit limit, uint64_t value);
+
+/* The current value, the default, and the largest accepted value of a limit (0 for an
+ * unknown limit). */
+CNNRT_API uint64_t cnnrt_get_limit(cnnrt_limit limit);
+CNNRT_API uint64_t cnnrt_limit_default(cnnrt_limit limit);
+CNNRT_API uint64_t cnnrt_limit_max(cnnrt_limit limit);
+
+/* Constant name of a limit, e.g. "CNNRT_LIMIT_TENSOR_BYTES" ("CNNRT_LIMIT_UNKNOWN"). */
+CNNRT_API const char *cnnrt_limit_name(cnnrt_limit limit);
 
 #ifdef __cplusplus
 }

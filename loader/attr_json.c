@@ -1,10 +1,12 @@
 #include "loader/attr_json.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include "loader/json_util.h"
 #include "runtime/checked.h"
 #include "runtime/graph.h"
+#include "runtime/limits.h"
 
 #define WEIGHT_ALIGNMENT 64
 
@@ -148,12 +150,15 @@ static cnnrt_status read_weight(const attr_reader *a, const char *key, weight_re
                    key, offset, WEIGHT_ALIGNMENT);
   if (!r->has_blob_file)
     return err_set(e, CNNRT_ERR_FORMAT, "weights.%s: the model names no \"weights\" file", key);
+  char what[96];
+  snprintf(what, sizeof what, "weights.%s", key);
+  if ((st = limit_check_tensor(&w->shape, e, what))) return st;
   if (!shape_count(&w->shape, &count) || !mul_size(count, sizeof(float), &bytes) ||
       !add_size((size_t)offset, bytes, &end) || end > r->blob_bytes)
     return err_set(e, CNNRT_ERR_FORMAT,
                    "weights.%s (offset %" PRId64 ", %zu floats) runs past the end of the "
                    "weight blob (%zu bytes): truncated or wrong blob?",
-                   key, offset, shape_count(&w->shape, &count) ? count : 0, r->blob_bytes);
+                   key, offset, count, r->blob_bytes);
   w->data = r->blob + (size_t)offset / sizeof(float);
   r->weight_floats += count;
   return CNNRT_OK;

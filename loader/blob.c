@@ -1,15 +1,18 @@
-/* The weight blob: a bare file name beside model.json, read once into aligned memory. */
+/* The weight blob: a bare file name beside model.json, read once into aligned memory; and
+ * the whole-file reader every file input goes through. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "loader/json_util.h"
 #include "loader/loader.h"
 #include "runtime/checked.h"
+#include "runtime/limits.h"
 
 #define BLOB_ALIGNMENT 64
-#define MAX_BLOB_BYTES ((size_t)1 << 34) /* 16 GiB */
 
 /* A bare file name: no directories, so a model can never read files elsewhere. */
 static cnnrt_status check_blob_name(const char *name, const err_ctx *e) {
@@ -17,25 +20,34 @@ static cnnrt_status check_blob_name(const char *name, const err_ctx *e) {
     return err_set(e, CNNRT_ERR_FORMAT,
                    "'weights' must be a bare file name beside model.json, got '%s'", name);
   for (const char *c = name; *c; c++)
-    if ((unsigned char)*c < 0x20)
+    if ((unsigned char)*c < 0x20 || *c == 0x7f)
       return err_set(e, CNNRT_ERR_FORMAT, "'weights' contains a control character");
   return CNNRT_OK;
 }
 
-/* Copies len bytes into a fresh 64-byte aligned buffer (floats need the alignment),
- * converting from little-endian on big-endian hosts. */
-static cnnrt_status adopt_blob(const void *bytes, size_t len, cnnrt_model *m, const err_ctx *e) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+static void from_little_endian(float *blob, size_t len) {
+  uint32_t *words = (uint32_t *)blob;
+  for (size_t i = 0; i < len / 4; i++) words[i] = __builtin_bswap32(words[i]);
+}
+#else
+static void from_little_endian(float *blob, size_t len) {
+  (void)blob, (void)len;
+}
+#endif
+
+/* Copies len bytes of the caller's memory into a fresh 64-byte aligned buffer. */
+static cnnrt_status copy_blob(const void *bytes, size_t len, cnnrt_model *m, const err_ctx *e) {
   size_t padded;
+  cnnrt_status st;
+  if ((st = limit_check(CNNRT_LIMIT_WEIGHTS_BYTES, len, e, "the weight blob"))) return st;
   if (len == 0) return CNNRT_OK;
   if (!align_size(len, BLOB_ALIGNMENT, &padded) ||
       !(m->blob = aligned_alloc(BLOB_ALIGNMENT, padded)))
     return err_set(e, CNNRT_ERR_MEMORY, "out of memory for a %zu-byte weight blob", len);
   memcpy(m->blob, bytes, len);
   m->blob_bytes = len;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  uint32_t *words = (uint32_t *)m->blob;
-  for (size_t i = 0; i < len / 4; i++) words[i] = __builtin_bswap32(words[i]);
-#endif
+  from_little_endian(m->blob, len);
   return CNNRT_OK;
 }
 
@@ -44,13 +56,13 @@ cnnrt_status loader_read_blob(const cJSON *root, const blob_source *src, cnnrt_m
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "weights");
   cnnrt_status st;
   *has_blob = false;
-  if (!name) return src->json_dir ? CNNRT_OK : adopt_blob(src->bytes, src->len, m, e);
+  if (!name) return src->json_dir ? CNNRT_OK : copy_blob(src->bytes, src->len, m, e);
   if (!cJSON_IsString(name) || !name->valuestring[0])
     return err_set(e, CNNRT_ERR_FORMAT, "'weights' must be a non-empty file name, got %s",
-                   json_type_name(name));
+                   cJSON_IsString(name) ? "an empty string" : json_type_name(name));
   if ((st = check_blob_name(name->valuestring, e))) return st;
   *has_blob = true;
-  if (!src->json_dir) return adopt_blob(src->bytes, src->len, m, e);
+  if (!src->json_dir) return copy_blob(src->bytes, src->len, m, e);
 
   size_t path_len = strlen(src->json_dir) + strlen(name->valuestring) + 2;
   char *path = malloc(path_len);
@@ -58,40 +70,68 @@ cnnrt_status loader_read_blob(const cJSON *root, const blob_source *src, cnnrt_m
   snprintf(path, path_len, "%s%s%s", src->json_dir, src->json_dir[0] ? "/" : "", name->valuestring);
   char *data = NULL;
   size_t len = 0;
-  st = loader_read_file(path, MAX_BLOB_BYTES, "weights file", &data, &len);
+  st = loader_read_file(path, CNNRT_LIMIT_WEIGHTS_BYTES, "weights file", &data, &len);
   free(path);
-  if (st == CNNRT_OK) st = adopt_blob(data, len, m, e);
-  free(data);
-  return st;
+  if (st != CNNRT_OK) return st;
+  if (len == 0) { /* nothing to keep: every weight reference will be out of range */
+    free(data);
+    return CNNRT_OK;
+  }
+  m->blob = (float *)data; /* already 64-byte aligned */
+  m->blob_bytes = len;
+  from_little_endian(m->blob, len);
+  return CNNRT_OK;
 }
 
-cnnrt_status loader_read_file(const char *path, size_t max_bytes, const char *what, char **data,
+/* Reads exactly len bytes from fd into buf. */
+static bool read_all(int fd, char *buf, size_t len) {
+  errno = 0; /* stays 0 when the file ends early */
+  while (len > 0) {
+    ssize_t got = read(fd, buf, len > ((size_t)1 << 30) ? (size_t)1 << 30 : len);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    buf += got;
+    len -= (size_t)got;
+  }
+  return true;
+}
+
+cnnrt_status loader_read_file(const char *path, cnnrt_limit limit, const char *what, char **data,
                               size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return err_set(NULL, CNNRT_ERR_IO, "%s: cannot open %s: %s", path, what, strerror(errno));
+  /* O_NONBLOCK: opening a FIFO without a writer must not hang; regular files ignore it. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return err_set(NULL, CNNRT_ERR_IO, "%s: cannot open %s: %s", path, what, strerror(errno));
+  err_ctx e = err_ctx_file(path);
   cnnrt_status st = CNNRT_OK;
-  long size = -1;
   struct stat info;
-  /* fopen succeeds on a directory, whose "size" from ftell can be LONG_MAX */
-  if (fstat(fileno(f), &info) != 0 || !S_ISREG(info.st_mode))
-    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: not a regular file", path, what);
-  else if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s (not a regular file?)", path, what);
-  else if ((size_t)size > max_bytes)
-    st = err_set(NULL, CNNRT_ERR_IO, "%s: %s is too large (%ld bytes, limit %zu)", path, what, size,
-                 max_bytes);
-  char *buf = st == CNNRT_OK ? malloc((size_t)size + 1) : NULL;
-  if (st == CNNRT_OK && !buf) st = err_set(NULL, CNNRT_ERR_MEMORY, "%s: out of memory", path);
-  if (st == CNNRT_OK && fread(buf, 1, (size_t)size, f) != (size_t)size)
+  size_t size = 0, padded = 0;
+  char *buf = NULL;
+  if (fstat(fd, &info) != 0)
+    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: %s", path, what, strerror(errno));
+  else if (!S_ISREG(info.st_mode))
+    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: not a regular file%s", path, what,
+                 S_ISDIR(info.st_mode) ? " (a directory)" : "");
+  else if (info.st_size < 0)
+    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: bad file size", path, what);
+  else
+    st = limit_check(limit, (uint64_t)info.st_size, &e, "the %s", what);
+  if (st == CNNRT_OK) {
+    size = (size_t)info.st_size;
+    if (!align_size(size + 1, BLOB_ALIGNMENT, &padded) ||
+        !(buf = aligned_alloc(BLOB_ALIGNMENT, padded)))
+      st = err_set(NULL, CNNRT_ERR_MEMORY, "%s: out of memory for a %zu-byte %s", path, size, what);
+  }
+  if (st == CNNRT_OK && !read_all(fd, buf, size))
     st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: %s", path, what,
-                 ferror(f) ? strerror(errno) : "file changed while reading");
-  fclose(f);
+                 errno ? strerror(errno) : "file changed while reading");
+  close(fd);
   if (st != CNNRT_OK) {
     free(buf);
     return st;
   }
-  buf[size] = '\0';
+  memset(buf + size, 0, padded - size); /* NUL-terminated; no uninitialised padding */
   *data = buf;
-  *len = (size_t)size;
+  *len = size;
   return CNNRT_OK;
 }

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool json_as_int(const cJSON *item, int64_t *out) {
@@ -39,23 +40,49 @@ static bool key_allowed(const char *key, const char *const *allowed) {
   return false;
 }
 
+static int compare_keys(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static cnnrt_status unknown_key(const char *key, const char *const *allowed, const char *where,
+                                const err_ctx *e) {
+  char list[256] = "";
+  size_t n = 0;
+  for (const char *const *k = allowed; *k && n < sizeof list; k++)
+    n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", *k);
+  return err_set(e, CNNRT_ERR_FORMAT, "unknown field '%s' in %s (allowed: %s)", key ? key : "?",
+                 where, list);
+}
+
+/* Objects with more members than this (all '_' metadata but a few) are checked for repeated
+ * keys by sorting instead of pairwise, so no object can make the check quadratic. */
+#define PAIRWISE_MAX_KEYS 32
+
 cnnrt_status json_check_keys(const cJSON *obj, const char *const *allowed, const char *where,
                              const err_ctx *e) {
   const cJSON *item;
+  int count = cJSON_GetArraySize(obj);
   cJSON_ArrayForEach(item, obj) {
     /* cJSON keeps both copies of a repeated key but lookups see only the first */
-    for (const cJSON *prev = obj->child; prev != item; prev = prev->next)
-      if (item->string && prev->string && strcmp(prev->string, item->string) == 0)
-        return err_set(e, CNNRT_ERR_FORMAT, "duplicate field '%s' in %s", item->string, where);
-    if (item->string && key_allowed(item->string, allowed)) continue;
-    char list[256] = "";
-    size_t n = 0;
-    for (const char *const *k = allowed; *k && n < sizeof list; k++)
-      n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", *k);
-    return err_set(e, CNNRT_ERR_FORMAT, "unknown field '%s' in %s (allowed: %s)",
-                   item->string ? item->string : "?", where, list);
+    if (count <= PAIRWISE_MAX_KEYS)
+      for (const cJSON *prev = obj->child; prev != item; prev = prev->next)
+        if (item->string && prev->string && strcmp(prev->string, item->string) == 0)
+          return err_set(e, CNNRT_ERR_FORMAT, "duplicate field '%s' in %s", item->string, where);
+    if (!item->string || !key_allowed(item->string, allowed))
+      return unknown_key(item->string, allowed, where, e);
   }
-  return CNNRT_OK;
+  if (count <= PAIRWISE_MAX_KEYS) return CNNRT_OK;
+  const char **keys = malloc((size_t)count * sizeof *keys);
+  if (!keys) return err_set(e, CNNRT_ERR_MEMORY, "out of memory checking %s", where);
+  size_t n = 0;
+  cJSON_ArrayForEach(item, obj) keys[n++] = item->string; /* all non-NULL: checked above */
+  qsort(keys, n, sizeof *keys, compare_keys);
+  cnnrt_status st = CNNRT_OK;
+  for (size_t i = 1; i < n && st == CNNRT_OK; i++)
+    if (strcmp(keys[i - 1], keys[i]) == 0)
+      st = err_set(e, CNNRT_ERR_FORMAT, "duplicate field '%s' in %s", keys[i], where);
+  free(keys);
+  return st;
 }
 
 cnnrt_status json_string_field(const cJSON *obj, const char *key, const char *where,

@@ -28,8 +28,11 @@ cnnrt_status loader_read_blob(const cJSON *root, const blob_source *src, cnnrt_m
 /* The nodes: names, ops, inputs, execution order, parameters (in loader/model_nodes.c). */
 cnnrt_status loader_read_nodes(const cJSON *root, cnnrt_model *m, bool has_blob, const err_ctx *e);
 
-/* Reads a whole file (at most max_bytes) into a malloc'ed buffer. */
-cnnrt_status loader_read_file(const char *path, size_t max_bytes, const char *what, char **data,
+/* Reads a whole regular file into a 64-byte aligned, NUL-terminated buffer (free() it).
+ * A file larger than the limit is refused before anything is read; so are directories,
+ * FIFOs and devices (never blocking on them). Messages name the path and what it is
+ * ("model file", "image", ...). */
+cnnrt_status loader_read_file(const char *path, cnnrt_limit limit, const char *what, char **data,
                               size_t *len);
 
 #endif

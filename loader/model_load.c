@@ -4,8 +4,7 @@
 #include "loader/json_util.h"
 #include "loader/loader.h"
 #include "runtime/checked.h"
-
-#define MAX_JSON_BYTES ((size_t)64 << 20)
+#include "runtime/limits.h"
 
 /* "line L, column C" of a byte offset in text. */
 static void locate(const char *text, size_t offset, size_t *line, size_t *column) {
@@ -88,11 +87,14 @@ static cnnrt_status build_model(const cJSON *root, const blob_source *blob, cnnr
   if ((st = check_format(root, e)) || (st = loader_read_input(root, m, e)) ||
       (st = loader_read_preprocess(root, m, e)) || (st = loader_read_labels(root, m, e)) ||
       (st = loader_read_blob(root, blob, m, &has_blob, e)) ||
-      (st = loader_read_nodes(root, m, has_blob, e)) || (st = graph_fuse(m)))
+      (st = loader_read_nodes(root, m, has_blob, e)))
     return st;
   if (!(m->value_shapes = calloc(m->node_count + 1, sizeof *m->value_shapes)))
     return err_set(e, CNNRT_ERR_MEMORY, "out of memory");
-  if ((st = graph_infer(m, m->input_shape.dim[0], m->value_shapes, NULL))) return st;
+  /* Shapes first: fusion sizes its buffers from parameters (BatchNorm2d's num_features)
+   * that only shape inference checks against real tensors. Fusion changes no shape. */
+  if ((st = graph_infer(m, m->input_shape.dim[0], m->value_shapes, NULL)) || (st = graph_fuse(m)))
+    return st;
   return check_labels(root, m, e);
 }
 
@@ -129,7 +131,7 @@ cnnrt_status cnnrt_model_load(const char *json_path, cnnrt_model **out) {
     slash[slash == dir ? 1 : 0] = '\0'; /* "/m.json" -> "/", "a/m.json" -> "a" */
   else
     dir[0] = '\0';
-  cnnrt_status st = loader_read_file(json_path, MAX_JSON_BYTES, "model file", &json, &len);
+  cnnrt_status st = loader_read_file(json_path, CNNRT_LIMIT_MODEL_BYTES, "model file", &json, &len);
   if (st == CNNRT_OK) {
     blob_source blob = {dir, NULL, 0};
     st = loader_parse(json, len, json_path, &blob, out);
@@ -147,6 +149,9 @@ cnnrt_status cnnrt_model_load_memory(const char *json, size_t json_len, const vo
                    : !out ? "out"
                           : "weights (with weights_len > 0)");
   *out = NULL;
+  err_ctx e = err_ctx_file("<memory>");
+  cnnrt_status st = limit_check(CNNRT_LIMIT_MODEL_BYTES, json_len, &e, "the model JSON");
+  if (st != CNNRT_OK) return st;
   blob_source blob = {NULL, weights, weights_len};
   return loader_parse(json, json_len, "<memory>", &blob, out);
 }

@@ -5,8 +5,7 @@
 #include "loader/attr_json.h"
 #include "loader/json_util.h"
 #include "loader/loader.h"
-
-#define MAX_NODES 100000
+#include "runtime/limits.h"
 
 /* A node as read from the file, before ordering. */
 typedef struct {
@@ -132,30 +131,76 @@ static cnnrt_status resolve_inputs(node_table *t, size_t i) {
   return CNNRT_OK;
 }
 
-/* Kahn's algorithm: order[k] = file index of the k-th node to run; fails on a cycle. */
-static cnnrt_status order_nodes(const node_table *t, size_t *order) {
-  size_t *pending = calloc(t->count, sizeof *pending); /* unfinished producers per node */
-  cnnrt_status st = CNNRT_OK;
-  if (!pending) return err_set(NULL, CNNRT_ERR_MEMORY, "out of memory ordering nodes");
-  for (size_t i = 0; i < t->count; i++)
-    for (int k = 0; k < t->raw[i].n_inputs; k++) pending[i] += t->raw[i].inputs[k] != 0;
-  size_t done = 0, head = 0;
-  for (size_t i = 0; i < t->count; i++)
-    if (pending[i] == 0) order[done++] = i;
-  /* Consumers are found by scanning; graphs are small and this runs once per load. */
-  while (head < done) {
-    size_t producer = order[head++];
-    for (size_t i = 0; i < t->count; i++)
-      for (int k = 0; k < t->raw[i].n_inputs; k++)
-        if (t->raw[i].inputs[k] == producer + 1 && --pending[i] == 0) order[done++] = i;
+/* Consumer lists (CSR): the consumers of file node p are list[first[p] .. first[p + 1]),
+ * in ascending file order, a node reading p twice listed twice. */
+typedef struct {
+  size_t *first, *list;
+} consumer_lists;
+
+static bool build_consumers(const node_table *t, consumer_lists *c) {
+  size_t n = t->count, edges = 0;
+  c->first = calloc(n + 1, sizeof *c->first);
+  if (!c->first) return false;
+  for (size_t i = 0; i < n; i++)
+    for (int k = 0; k < t->raw[i].n_inputs; k++)
+      if (t->raw[i].inputs[k] != 0) c->first[t->raw[i].inputs[k] - 1]++, edges++;
+  for (size_t p = 1; p <= n; p++) c->first[p] += c->first[p - 1]; /* end of each list */
+  c->list = malloc((edges ? edges : 1) * sizeof *c->list);
+  if (!c->list) return false;
+  for (size_t i = n; i-- > 0;) /* backwards: each list fills from its end, ascending */
+    for (int k = t->raw[i].n_inputs; k-- > 0;)
+      if (t->raw[i].inputs[k] != 0) c->list[--c->first[t->raw[i].inputs[k] - 1]] = i;
+  return true; /* now first[p] is the start of p's list, first[n] the number of edges */
+}
+
+/* Nodes on the longest path from the graph input to node i (its producers are done). */
+static size_t node_depth(const node_table *t, const size_t *depth, size_t i) {
+  size_t d = 0;
+  for (int k = 0; k < t->raw[i].n_inputs; k++) {
+    size_t v = t->raw[i].inputs[k];
+    if (v != 0 && depth[v - 1] > d) d = depth[v - 1];
   }
-  if (done < t->count) {
+  return d + 1;
+}
+
+/* Kahn's algorithm: order[k] = file index of the k-th node to run (ready nodes in file
+ * order, consumers in file order); fails on a cycle or a graph deeper than the limit. */
+static cnnrt_status order_nodes(const node_table *t, size_t *order) {
+  size_t n = t->count;
+  size_t *pending = calloc(n, sizeof *pending); /* unfinished producers per node */
+  size_t *depth = calloc(n, sizeof *depth);
+  consumer_lists c = {NULL, NULL};
+  cnnrt_status st = CNNRT_OK;
+  if (!pending || !depth || !build_consumers(t, &c)) {
+    st = err_set(NULL, CNNRT_ERR_MEMORY, "%s: out of memory ordering nodes", t->file);
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++)
+    for (int k = 0; k < t->raw[i].n_inputs; k++) pending[i] += t->raw[i].inputs[k] != 0;
+  size_t ready = 0, head = 0;
+  for (size_t i = 0; i < n; i++)
+    if (pending[i] == 0) order[ready++] = i;
+  while (head < ready) {
+    size_t producer = order[head++];
+    depth[producer] = node_depth(t, depth, producer);
+    err_ctx e = raw_ctx(t, producer);
+    if ((st = limit_check(CNNRT_LIMIT_GRAPH_DEPTH, depth[producer], &e,
+                          "the path from the graph input to this node")))
+      goto done;
+    for (size_t j = c.first[producer]; j < c.first[producer + 1]; j++)
+      if (--pending[c.list[j]] == 0) order[ready++] = c.list[j];
+  }
+  if (ready < n) {
     size_t stuck = 0;
     while (pending[stuck] == 0) stuck++;
     err_ctx e = raw_ctx(t, stuck);
     st = err_set(&e, CNNRT_ERR_FORMAT, "is part of a cycle: the graph must be acyclic");
   }
+done:
   free(pending);
+  free(depth);
+  free(c.first);
+  free(c.list);
   return st;
 }
 
@@ -225,8 +270,8 @@ cnnrt_status loader_read_nodes(const cJSON *root, cnnrt_model *m, bool has_blob,
     return err_set(e, CNNRT_ERR_FORMAT, "'nodes' must be a non-empty array, got %s",
                    cJSON_IsArray(nodes) ? "an empty array" : json_type_name(nodes));
   size_t count = (size_t)cJSON_GetArraySize(nodes);
-  if (count > MAX_NODES)
-    return err_set(e, CNNRT_ERR_FORMAT, "'nodes' has %zu entries, more than %d", count, MAX_NODES);
+  cnnrt_status limit_st = limit_check(CNNRT_LIMIT_NODES, count, e, "'nodes'");
+  if (limit_st != CNNRT_OK) return limit_st;
   node_table t = {e->file, calloc(count, sizeof(raw_node)), count, m->input_name,
                   calloc(count, sizeof(size_t))};
   size_t *order = calloc(count, sizeof *order), *position = calloc(count, sizeof *position);

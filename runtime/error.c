@@ -36,6 +36,10 @@ cnnrt_status err_set(const err_ctx *where, cnnrt_status code, const char *fmt, .
   va_start(ap, fmt);
   vsnprintf(last_message + n, sizeof last_message - n, fmt, ap);
   va_end(ap);
+  /* Names and values from model files end up here: no control characters (terminal escape
+   * sequences, newlines that would forge log lines) reach whoever prints the message. */
+  for (char *c = last_message; *c; c++)
+    if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
   return code;
 }
 
@@ -65,6 +69,8 @@ const char *cnnrt_status_name(cnnrt_status status) {
     return "CNNRT_ERR_ARGUMENT";
   case CNNRT_ERR_IMAGE:
     return "CNNRT_ERR_IMAGE";
+  case CNNRT_ERR_LIMIT:
+    return "CNNRT_ERR_LIMIT";
   }
   return "CNNRT_ERR_UNKNOWN";
 }

@@ -4,31 +4,35 @@
 #include "ops/fusion.h"
 #include "runtime/graph.h"
 
-/* Number of nodes reading value v (the model output counts as one more reader). */
-static size_t readers_of(const cnnrt_model *m, size_t v) {
-  size_t count = v == m->output_value;
+/* Number of nodes reading each value (the model output counts as one more reader), counted
+ * once per load: counting per question made fusing a long chain cubic in its length. */
+static size_t *count_readers(const cnnrt_model *m) {
+  size_t *readers = calloc(m->node_count + 1, sizeof *readers);
+  if (!readers) return NULL;
+  readers[m->output_value]++;
   for (size_t i = 0; i < m->node_count; i++)
-    for (int k = 0; k < m->nodes[i].n_inputs; k++) count += m->nodes[i].inputs[k] == v;
-  return count;
+    for (int k = 0; k < m->nodes[i].n_inputs; k++) readers[m->nodes[i].inputs[k]]++;
+  return readers;
 }
 
 /* The producer of node i's only input when node i is that output's only reader. Through
  * fused nodes: a node fused into its producer passes the producer on. */
-static graph_node *sole_producer(cnnrt_model *m, size_t i) {
+static graph_node *sole_producer(cnnrt_model *m, const size_t *readers, size_t i) {
   size_t value = m->nodes[i].inputs[0];
-  if (value == GRAPH_INPUT_VALUE || readers_of(m, value) != 1) return NULL;
+  if (value == GRAPH_INPUT_VALUE || readers[value] != 1) return NULL;
   graph_node *p = &m->nodes[value - 1];
   while (p->fused) {
     size_t up = p->inputs[0];
-    if (up == GRAPH_INPUT_VALUE || readers_of(m, up) != 1) return NULL;
+    if (up == GRAPH_INPUT_VALUE || readers[up] != 1) return NULL;
     p = &m->nodes[up - 1];
   }
   return p;
 }
 
 /* Folds node bn (a BatchNorm2d) into its producer when that is a Conv2d read only by bn. */
-static cnnrt_status fold_batchnorm(cnnrt_model *m, size_t bn, float *scale, float *shift) {
-  graph_node *norm = &m->nodes[bn], *conv = sole_producer(m, bn);
+static cnnrt_status fold_batchnorm(cnnrt_model *m, const size_t *readers, size_t bn, float *scale,
+                                   float *shift) {
+  graph_node *norm = &m->nodes[bn], *conv = sole_producer(m, readers, bn);
   size_t channels;
   if (!conv || conv->op != &op_conv2d ||
       conv2d_out_channels(conv->params) != batchnorm2d_channels(norm->params) ||
@@ -47,7 +51,7 @@ static cnnrt_status fold_batchnorm(cnnrt_model *m, size_t bn, float *scale, floa
   return CNNRT_OK;
 }
 
-static cnnrt_status fold_batchnorms(cnnrt_model *m) {
+static cnnrt_status fold_batchnorms(cnnrt_model *m, const size_t *readers) {
   size_t max_channels = 0;
   for (size_t i = 0; i < m->node_count; i++)
     if (m->nodes[i].op == &op_batchnorm2d &&
@@ -58,25 +62,29 @@ static cnnrt_status fold_batchnorms(cnnrt_model *m) {
   if (!scale) return err_set(NULL, CNNRT_ERR_MEMORY, "%s: out of memory folding", m->source);
   cnnrt_status st = CNNRT_OK;
   for (size_t i = 0; st == CNNRT_OK && i < m->node_count; i++)
-    if (m->nodes[i].op == &op_batchnorm2d) st = fold_batchnorm(m, i, scale, scale + max_channels);
+    if (m->nodes[i].op == &op_batchnorm2d)
+      st = fold_batchnorm(m, readers, i, scale, scale + max_channels);
   free(scale);
   return st;
 }
 
 /* Clamping activations whose producer is a Conv2d / Linear read only by them. */
-static void fuse_activations(cnnrt_model *m) {
+static void fuse_activations(cnnrt_model *m, const size_t *readers) {
   for (size_t i = 0; i < m->node_count; i++) {
     float min, max;
     graph_node *producer;
     if (!activation_clamp(m->nodes[i].op, m->nodes[i].params, &min, &max) ||
-        !(producer = sole_producer(m, i)))
+        !(producer = sole_producer(m, readers, i)))
       continue;
     if (gemm_op_absorb_clamp(producer->op, producer->params, min, max)) m->nodes[i].fused = true;
   }
 }
 
 cnnrt_status graph_fuse(cnnrt_model *m) {
-  cnnrt_status st = fold_batchnorms(m);
-  if (st == CNNRT_OK) fuse_activations(m);
+  size_t *readers = count_readers(m);
+  if (!readers) return err_set(NULL, CNNRT_ERR_MEMORY, "%s: out of memory fusing", m->source);
+  cnnrt_status st = fold_batchnorms(m, readers);
+  if (st == CNNRT_OK) fuse_activations(m, readers);
+  free(readers);
   return st;
 }

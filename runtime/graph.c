@@ -1,7 +1,9 @@
 #include "runtime/graph.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include "runtime/checked.h"
+#include "runtime/limits.h"
 
 err_ctx graph_node_ctx(const cnnrt_model *m, size_t i) {
   const graph_node *n = &m->nodes[i];
@@ -12,6 +14,12 @@ err_ctx graph_node_ctx(const cnnrt_model *m, size_t i) {
 cnnrt_status graph_infer(const cnnrt_model *m, size_t batch, shape *values, size_t *scratch) {
   values[GRAPH_INPUT_VALUE] = m->input_shape;
   values[GRAPH_INPUT_VALUE].dim[0] = batch;
+  char what[64];
+  err_ctx file = err_ctx_file(m->source);
+  snprintf(what, sizeof what, "the input at batch %zu", batch);
+  cnnrt_status input_st = limit_check_tensor(&values[GRAPH_INPUT_VALUE], &file, what);
+  if (input_st != CNNRT_OK) return input_st;
+  snprintf(what, sizeof what, "output at batch %zu", batch);
   for (size_t i = 0; i < m->node_count; i++) {
     const graph_node *n = &m->nodes[i];
     err_ctx e = graph_node_ctx(m, i);
@@ -22,6 +30,7 @@ cnnrt_status graph_infer(const cnnrt_model *m, size_t batch, shape *values, size
     if (st != CNNRT_OK) return st;
     if (!shape_count(&values[i + 1], &bytes) || !mul_size(bytes, sizeof(float), &bytes))
       return err_set(&e, CNNRT_ERR_MEMORY, "output size overflows");
+    if ((st = limit_check_tensor(&values[i + 1], &e, what))) return st;
     if (scratch) scratch[i] = scratch_bytes;
   }
   return CNNRT_OK;
@@ -49,7 +58,10 @@ float *graph_alloc_floats(cnnrt_model *m, size_t count) {
   float **grown = realloc(m->owned, (m->owned_count + 1) * sizeof *grown);
   if (!grown) return NULL;
   m->owned = grown;
-  float *data = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
+  size_t bytes;
+  if (!mul_size(count, sizeof(float), &bytes) || !align_size(bytes ? bytes : 1, 64, &bytes))
+    return NULL;
+  float *data = aligned_alloc(64, bytes);
   if (data) m->owned[m->owned_count++] = data;
   return data;
 }

@@ -36,6 +36,15 @@ cnnrt_status cnnrt_pixels_to_input(const cnnrt_model *m, const uint8_t *pixels, 
   return CNNRT_OK;
 }
 
+/* Preprocesses a decoded image into dst and frees it. */
+static cnnrt_status finish(const cnnrt_model *m, decoded_image *img, float *dst) {
+  pixel_view view = {img->pixels, img->width, img->height, img->channels,
+                     (size_t)img->width * (size_t)img->channels};
+  preprocess_pixels(&m->preprocess, &view, m->input_shape.dim[2], m->input_shape.dim[3], dst);
+  image_free(img);
+  return CNNRT_OK;
+}
+
 cnnrt_status cnnrt_image_file_to_input(const cnnrt_model *m, const char *path, float *dst,
                                        size_t dst_count) {
   cnnrt_status st = check_target(m, dst, dst_count, "cnnrt_image_file_to_input");
@@ -43,9 +52,18 @@ cnnrt_status cnnrt_image_file_to_input(const cnnrt_model *m, const char *path, f
   if (!path) return err_set(NULL, CNNRT_ERR_ARGUMENT, "cnnrt_image_file_to_input: path is NULL");
   decoded_image img;
   if ((st = image_decode_file(path, m->preprocess.channels, &img))) return st;
-  pixel_view view = {img.pixels, img.width, img.height, img.channels,
-                     (size_t)img.width * (size_t)img.channels};
-  preprocess_pixels(&m->preprocess, &view, m->input_shape.dim[2], m->input_shape.dim[3], dst);
-  image_free(&img);
-  return CNNRT_OK;
+  return finish(m, &img, dst);
+}
+
+cnnrt_status cnnrt_image_memory_to_input(const cnnrt_model *m, const void *data, size_t len,
+                                         const char *name, float *dst, size_t dst_count) {
+  cnnrt_status st = check_target(m, dst, dst_count, "cnnrt_image_memory_to_input");
+  if (st != CNNRT_OK) return st;
+  if (!data && len > 0)
+    return err_set(NULL, CNNRT_ERR_ARGUMENT, "cnnrt_image_memory_to_input: data is NULL");
+  decoded_image img;
+  if ((st = image_decode(data ? data : "", len, name ? name : "<memory>", m->preprocess.channels,
+                         &img)))
+    return st;
+  return finish(m, &img, dst);
 }

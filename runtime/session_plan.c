@@ -1,6 +1,7 @@
 /* From a graph at a batch size to buffers, lifetimes and arena offsets. */
 #include <stdlib.h>
 #include "runtime/checked.h"
+#include "runtime/limits.h"
 #include "runtime/planner.h"
 #include "runtime/session.h"
 
@@ -105,6 +106,11 @@ cnnrt_status session_plan_build(const cnnrt_model *m, size_t batch, int threads,
     if (!p->buffer_offset || !plan_arena(b.items, b.count, p->buffer_offset, &p->arena_bytes))
       st = err_set(NULL, CNNRT_ERR_MEMORY, "%s: cannot plan the arena at batch %zu", m->source,
                    batch);
+  }
+  if (st == CNNRT_OK) {
+    err_ctx file = err_ctx_file(m->source);
+    st = limit_check(CNNRT_LIMIT_ARENA_BYTES, p->arena_bytes, &file, "the arena at batch %zu",
+                     batch);
   }
   free(scratch);
   free(b.items);

@@ -8,7 +8,7 @@ set -eu
 BUILD_PACKAGES="build-essential cmake pkg-config libcjson-dev libturbojpeg0-dev libpng-dev"
 TEST_PACKAGES="libcriterion-dev python3 python3-torch python3-torchvision python3-numpy
 python3-pil dataset-fashion-mnist clang-format chromium groff-base
-zlib1g-dev valgrind clang libclang-rt-14-dev"
+zlib1g-dev libjpeg62-turbo-dev valgrind clang libclang-rt-14-dev"
 
 case "${1:-build}" in
   build) wanted="$BUILD_PACKAGES" ;;

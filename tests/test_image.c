@@ -196,7 +196,7 @@ static const bad_image bad_images[] = {
     {"cut before the scan", "noscan.jpg", 300, NULL, CNNRT_ERR_IMAGE, "not a readable JPEG image"},
     {"header only", "head.jpg", 20, NULL, CNNRT_ERR_IMAGE, "no frame header"},
     {"text file", "notes.txt", 0, "this is not an image\n", CNNRT_ERR_IMAGE,
-     "not a readable JPEG image"},
+     "not a JPEG or PNG image (it starts with the bytes 74 68 69 73"},
     {"directory", "", 0, NULL, CNNRT_ERR_IO, "not a regular file"},
     {"missing file", "missing.jpg", 0, NULL, CNNRT_ERR_IO, "cannot open image"},
 };
