@@ -7,4 +7,4 @@ test:
 build:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan build-fuzz

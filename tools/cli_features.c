@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include "cli.h"
 #include "cli_features.h"
+#include "cli_files.h"
 #include "cli_text.h"
 
 typedef struct {
@@ -77,19 +78,24 @@ static bool copy_image(cli_feature_dump *d) {
                     : dot && !strcasecmp(dot, ".png")                              ? "png"
                                                                                    : NULL;
   if (!ext) return true; /* the browser might not show it; the input tensor is drawn anyway */
-  char path[4096], buf[65536];
+  char path[4096];
   snprintf(d->image_copy, sizeof d->image_copy, "image.%s", ext);
   snprintf(path, sizeof path, "%s/%s", d->dir, d->image_copy);
-  FILE *in = fopen(d->image_path, "rb"), *out = in ? fopen(path, "wb") : NULL;
-  bool ok = in && out;
-  for (size_t n; ok && (n = fread(buf, 1, sizeof buf, in)) > 0;) ok = fwrite(buf, 1, n, out) == n;
-  ok = ok && !ferror(in);
+  /* read whole (the image decoded above, so its size is within the image limit), then
+   * written through a temporary file like every other file the command writes */
+  FILE *in = fopen(d->image_path, "rb");
+  long size = -1;
+  char *data = NULL;
+  bool ok = in && fseek(in, 0, SEEK_END) == 0 && (size = ftell(in)) >= 0 &&
+            fseek(in, 0, SEEK_SET) == 0 && (data = malloc((size_t)size + 1)) &&
+            fread(data, 1, (size_t)size, in) == (size_t)size;
   if (in) fclose(in);
-  if (out && fclose(out) != 0) ok = false;
-  if (!ok) {
+  if (!ok)
     fprintf(stderr, "cnnrt: %s: cannot copy the image: %s\n", path, strerror(errno));
-    d->image_copy[0] = '\0';
-  }
+  else
+    ok = cli_write_bytes(path, data, (size_t)size);
+  free(data);
+  if (!ok) d->image_copy[0] = '\0';
   return ok;
 }
 

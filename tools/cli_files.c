@@ -27,12 +27,16 @@ bool cli_read_f32(const char *path, float *data, size_t count) {
 }
 
 bool cli_write_f32(const char *path, const float *data, size_t count) {
+  return cli_write_bytes(path, data, count * sizeof(float));
+}
+
+bool cli_write_bytes(const char *path, const void *data, size_t bytes) {
   size_t len = strlen(path) + 32;
   char *tmp = malloc(len);
   if (!tmp) return false;
   snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
   FILE *f = fopen(tmp, "wb");
-  bool ok = f && fwrite(data, sizeof(float), count, f) == count;
+  bool ok = f && fwrite(data, 1, bytes, f) == bytes;
   if (f && fclose(f) != 0) ok = false;
   if (ok && rename(tmp, path) != 0) ok = false;
   if (!ok) {

@@ -12,4 +12,7 @@ bool cli_read_f32(const char *path, float *data, size_t count);
  * write never leaves a partial file under the final name; prints the error. */
 bool cli_write_f32(const char *path, const float *data, size_t count);
 
+/* The same for any bytes. */
+bool cli_write_bytes(const char *path, const void *data, size_t bytes);
+
 #endif
