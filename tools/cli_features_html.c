@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli_features.h"
+#include "cli_files.h"
 #include "cli_text.h"
 
 static const char STYLE[] =
@@ -141,24 +142,13 @@ static void inputs(FILE *f, const cli_feature_dump *d) {
 }
 
 bool cli_features_write_html(const cli_feature_dump *d) {
-  char path[4096], tmp[4200];
+  char path[4096];
+  cli_out o;
   snprintf(path, sizeof path, "%s/index.html", d->dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    fprintf(stderr, "cnnrt: %s: cannot write: %s\n", tmp, strerror(errno));
-    return false;
-  }
-  header(f, d);
-  inputs(f, d);
-  for (size_t i = 0; i < cnnrt_model_node_count(d->model); i++) node_section(f, d, i);
-  fprintf(f, "<script>\n%s</script>\n</body>\n</html>\n", SCRIPT);
-  bool ok = !ferror(f);
-  if (fclose(f) != 0) ok = false;
-  if (ok && rename(tmp, path) != 0) ok = false;
-  if (!ok) {
-    fprintf(stderr, "cnnrt: %s: cannot write: %s\n", path, strerror(errno));
-    remove(tmp);
-  }
-  return ok;
+  if (!cli_out_open(&o, path)) return false;
+  header(o.f, d);
+  inputs(o.f, d);
+  for (size_t i = 0; i < cnnrt_model_node_count(d->model); i++) node_section(o.f, d, i);
+  fprintf(o.f, "<script>\n%s</script>\n</body>\n</html>\n", SCRIPT);
+  return cli_out_close(&o, true);
 }

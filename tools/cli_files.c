@@ -1,6 +1,7 @@
 #include "cli_files.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,19 +31,42 @@ bool cli_write_f32(const char *path, const float *data, size_t count) {
   return cli_write_bytes(path, data, count * sizeof(float));
 }
 
-bool cli_write_bytes(const char *path, const void *data, size_t bytes) {
+bool cli_out_open(cli_out *o, const char *path) {
   size_t len = strlen(path) + 32;
-  char *tmp = malloc(len);
-  if (!tmp) return false;
-  snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  bool ok = f && fwrite(data, 1, bytes, f) == bytes;
-  if (f && fclose(f) != 0) ok = false;
-  if (ok && rename(tmp, path) != 0) ok = false;
-  if (!ok) {
-    fprintf(stderr, "cnnrt: %s: cannot write output: %s\n", path, strerror(errno));
-    if (f) remove(tmp);
+  o->path = path;
+  o->f = NULL;
+  if (!(o->tmp = malloc(len))) {
+    fprintf(stderr, "cnnrt: %s: out of memory\n", path);
+    return false;
   }
-  free(tmp);
-  return ok;
+  snprintf(o->tmp, len, "%s.tmp.%ld", path, (long)getpid());
+  int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  if (fd < 0 || !(o->f = fdopen(fd, "wb"))) {
+    fprintf(stderr, "cnnrt: %s: cannot write: %s\n", o->tmp, strerror(errno));
+    if (fd >= 0) close(fd), remove(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return false;
+  }
+  return true;
+}
+
+bool cli_out_close(cli_out *o, bool ok) {
+  bool io_ok = !ferror(o->f);
+  if (fclose(o->f) != 0) io_ok = false;
+  if (ok && io_ok && rename(o->tmp, o->path) != 0) io_ok = false;
+  if (ok && !io_ok) fprintf(stderr, "cnnrt: %s: cannot write: %s\n", o->path, strerror(errno));
+  if (!ok || !io_ok) remove(o->tmp);
+  free(o->tmp);
+  o->tmp = NULL;
+  o->f = NULL;
+  return ok && io_ok;
+}
+
+bool cli_write_bytes(const char *path, const void *data, size_t bytes) {
+  cli_out o;
+  if (!cli_out_open(&o, path)) return false;
+  bool ok = fwrite(data, 1, bytes, o.f) == bytes;
+  if (!ok) fprintf(stderr, "cnnrt: %s: cannot write: %s\n", path, strerror(errno));
+  return cli_out_close(&o, ok);
 }

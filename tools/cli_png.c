@@ -1,4 +1,5 @@
 #include "cli_png.h"
+#include "cli_files.h"
 
 #include <errno.h>
 #include <png.h>
@@ -60,26 +61,10 @@ static bool encode(FILE *f, const cli_canvas *c, char *error, size_t error_size)
 }
 
 bool cli_png_write(const char *path, const cli_canvas *c) {
-  size_t len = strlen(path) + 32;
-  char *tmp = malloc(len), error[128] = "";
-  if (!tmp) return false;
-  snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  bool ok = f != NULL;
-  if (!ok) snprintf(error, sizeof error, "%s", strerror(errno));
-  if (ok) ok = encode(f, c, error, sizeof error);
-  if (f && fclose(f) != 0 && ok) {
-    snprintf(error, sizeof error, "%s", strerror(errno));
-    ok = false;
-  }
-  if (ok && rename(tmp, path) != 0) {
-    snprintf(error, sizeof error, "%s", strerror(errno));
-    ok = false;
-  }
-  if (!ok) {
-    fprintf(stderr, "cnnrt: %s: cannot write PNG: %s\n", path, error);
-    if (f) remove(tmp);
-  }
-  free(tmp);
-  return ok;
+  char error[128] = "";
+  cli_out o;
+  if (!cli_out_open(&o, path)) return false;
+  bool ok = encode(o.f, c, error, sizeof error);
+  if (!ok) fprintf(stderr, "cnnrt: %s: cannot write PNG: %s\n", path, error);
+  return cli_out_close(&o, ok);
 }
