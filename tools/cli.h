@@ -24,6 +24,7 @@ typedef struct {
   const char *output_f32;
   const char *dump_tensors;
   int bench_runs;          /* 0 = no benchmark */
+  bool profile;            /* per-node times of the benchmark runs */
   const char **owned_args; /* what cli_parse allocated */
 } cli_options;
 
@@ -40,6 +41,9 @@ int cli_summary_json(const cnnrt_model *m, const cli_options *o);
 int cli_classify(const cnnrt_model *m, const cli_options *o);
 int cli_dump_features(const cnnrt_model *m, const cli_options *o);
 int cli_tensor(const cnnrt_model *m, const cli_options *o);
+/* --profile: runs the session o->bench_runs times and prints each node's median time. */
+int cli_profile(cnnrt_session *s, const cnnrt_model *m, const float *in, size_t n_in, float *out,
+                size_t n_out, const cli_options *o);
 
 /* Prints "cnnrt: MESSAGE" for the last failed library call to stderr; returns 1. */
 int cli_fail(void);

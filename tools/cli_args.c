@@ -42,6 +42,7 @@ static void usage(FILE *f) {
       "  --output-f32 FILE  write the raw float32 output there (atomically)\n"
       "  --dump-tensors DIR with --input-f32: write every node's output as DIR/NNN_NAME.f32\n"
       "  --bench N          time N runs after warm-up; prints median and min in ms\n"
+      "  --profile          with --bench: also each node's median time and share\n"
       "  --version          print the library and model format versions\n"
       "  --help, -h         print this help\n"
       "Folders: progress on stderr when it is a terminal, throughput at the end (stderr);\n"
@@ -73,6 +74,8 @@ static bool parse_option(int argc, char **argv, int *i, cli_options *o) {
     o->summary = true;
   else if (strcmp(flag, "--quiet") == 0)
     o->quiet = true;
+  else if (strcmp(flag, "--profile") == 0)
+    o->profile = true;
   else if (strcmp(flag, "--labels-from-dirs") == 0)
     o->labels_from_dirs = true;
   else if (strcmp(flag, "--plot") == 0)
@@ -105,6 +108,7 @@ static bool parse_option(int argc, char **argv, int *i, cli_options *o) {
     return false;
   }
   if (strcmp(flag, "--json") == 0 || strcmp(flag, "--summary") == 0 ||
+      strcmp(flag, "--profile") == 0 ||
       strcmp(flag, "--quiet") == 0 || strcmp(flag, "--labels-from-dirs") == 0)
     return true;
   if (!value) {
@@ -123,6 +127,8 @@ static bool check_modes(const cli_options *o) {
     problem = "images cannot be combined with --input-f32 or --summary";
   else if (!o->image_count && !o->input_f32 && !o->summary && !o->bench_runs)
     problem = "nothing to do: give images, --input-f32, --bench or --summary";
+  else if (o->profile && !o->bench_runs)
+    problem = "--profile needs --bench N";
   else if ((o->output_f32 || o->dump_tensors) && !o->input_f32)
     problem = "--output-f32 and --dump-tensors need --input-f32";
   else if (o->dump_features && o->image_count != 1)

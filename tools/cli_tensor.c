@@ -78,6 +78,7 @@ static int run_session(cnnrt_session *s, const cnnrt_model *m, const cli_options
       status = 1;
   }
   if (status == 0 && o->bench_runs) status = bench(s, in, n_in, out, n_out, o);
+  if (status == 0 && o->profile) status = cli_profile(s, m, in, n_in, out, n_out, o);
   free(in);
   free(out);
   return status;

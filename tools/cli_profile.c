@@ -1,0 +1,82 @@
+/* --profile: where a run's time goes, node by node. The observer is called after each
+ * node, so the time between two calls is the node's time (fused nodes show ~0: their
+ * work is done by the node they were fused into). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "cli.h"
+
+typedef struct {
+  double *stamps; /* runs x nodes: finish time of each node, ms since the run started */
+  size_t nodes, run;
+  double start;
+} profile_state;
+
+static double clock_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void stamp_node(void *user, size_t node, const float *data, size_t count) {
+  profile_state *p = user;
+  (void)data, (void)count;
+  p->stamps[p->run * p->nodes + node] = clock_ms() - p->start;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : (x > y);
+}
+
+static double median(double *v, size_t n) {
+  qsort(v, n, sizeof *v, compare_doubles);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void print_table(const cnnrt_model *m, const profile_state *p, size_t runs, double *tmp) {
+  double *node_ms = tmp + runs, total = 0;
+  for (size_t i = 0; i < p->nodes; i++) {
+    for (size_t r = 0; r < runs; r++) {
+      double before = i ? p->stamps[r * p->nodes + i - 1] : 0;
+      tmp[r] = p->stamps[r * p->nodes + i] - before;
+    }
+    node_ms[i] = median(tmp, runs);
+    total += node_ms[i];
+  }
+  printf("%4s  %-28s %-18s %-22s %10s %6s\n", "node", "name", "op", "output", "median ms", "share");
+  for (size_t i = 0; i < p->nodes; i++) {
+    size_t dims[8];
+    int rank = 0;
+    char shape[64] = "", *at = shape;
+    if (cnnrt_model_node_shape(m, i, dims, 8, &rank) == CNNRT_OK)
+      for (int d = 0; d < rank && at < shape + sizeof shape - 12; d++)
+        at += sprintf(at, d ? "x%zu" : "%zu", dims[d]);
+    printf("%4zu  %-28.28s %-18.18s %-22s %10.4f %5.1f%%%s\n", i, cnnrt_model_node_name(m, i),
+           cnnrt_model_node_op(m, i), shape, node_ms[i], total > 0 ? 100 * node_ms[i] / total : 0,
+           cnnrt_model_node_is_fused(m, i) ? " (fused)" : "");
+  }
+  printf("sum of node medians %.3f ms\n", total);
+}
+
+int cli_profile(cnnrt_session *s, const cnnrt_model *m, const float *in, size_t n_in, float *out,
+                size_t n_out, const cli_options *o) {
+  size_t runs = (size_t)o->bench_runs;
+  profile_state p = {NULL, cnnrt_model_node_count(m), 0, 0};
+  p.stamps = calloc(runs * p.nodes, sizeof *p.stamps);
+  double *tmp = calloc(runs + p.nodes, sizeof *tmp);
+  int status = 0;
+  if (!p.stamps || !tmp) {
+    fprintf(stderr, "cnnrt: out of memory for the profile\n");
+    status = 1;
+  }
+  for (; status == 0 && p.run < runs; p.run++) {
+    p.start = clock_ms();
+    if (cnnrt_run_observed(s, in, n_in, out, n_out, stamp_node, &p) != CNNRT_OK)
+      status = cli_fail();
+  }
+  if (status == 0) print_table(m, &p, runs, tmp);
+  free(p.stamps);
+  free(tmp);
+  return status;
+}
