@@ -93,7 +93,8 @@ static cnnrt_status build_model(const cJSON *root, const blob_source *blob, cnnr
     return err_set(e, CNNRT_ERR_MEMORY, "out of memory");
   /* Shapes first: fusion sizes its buffers from parameters (BatchNorm2d's num_features)
    * that only shape inference checks against real tensors. Fusion changes no shape. */
-  if ((st = graph_infer(m, m->input_shape.dim[0], m->value_shapes, NULL)) || (st = graph_fuse(m)))
+  if ((st = graph_infer(m, m->input_shape.dim[0], m->value_shapes, NULL)) || (st = graph_fuse(m)) ||
+      (st = graph_prepare(m)))
     return st;
   return check_labels(root, m, e);
 }

@@ -102,10 +102,24 @@ static void run_adaptive_max(const void *params, const tensor *in, int n_in, ten
   pool2d_run(params, window_max, in, out, tp);
 }
 
-const op_def op_adaptiveavgpool2d = {"AdaptiveAvgPool2d",     1,    1,
-                                     sizeof(adaptive_params), 0,    parse_adaptive_avg,
-                                     infer_adaptive,          NULL, run_adaptive_avg};
+const op_def op_adaptiveavgpool2d = {"AdaptiveAvgPool2d",
+                                     1,
+                                     1,
+                                     sizeof(adaptive_params),
+                                     0,
+                                     parse_adaptive_avg,
+                                     infer_adaptive,
+                                     NULL,
+                                     run_adaptive_avg,
+                                     NULL};
 
-const op_def op_adaptivemaxpool2d = {"AdaptiveMaxPool2d",     1,    1,
-                                     sizeof(adaptive_params), 0,    parse_adaptive_max,
-                                     infer_adaptive,          NULL, run_adaptive_max};
+const op_def op_adaptivemaxpool2d = {"AdaptiveMaxPool2d",
+                                     1,
+                                     1,
+                                     sizeof(adaptive_params),
+                                     0,
+                                     parse_adaptive_max,
+                                     infer_adaptive,
+                                     NULL,
+                                     run_adaptive_max,
+                                     NULL};

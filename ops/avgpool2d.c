@@ -56,5 +56,5 @@ static void run_avgpool2d(const void *params, const tensor *in, int n_in, tensor
 }
 
 const op_def op_avgpool2d = {
-    "AvgPool2d",  1, 1, sizeof(avgpool2d_params), 0, parse_avgpool2d, infer_avgpool2d, NULL,
-    run_avgpool2d};
+    "AvgPool2d",   1,   1, sizeof(avgpool2d_params), 0, parse_avgpool2d, infer_avgpool2d, NULL,
+    run_avgpool2d, NULL};

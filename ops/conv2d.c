@@ -104,9 +104,22 @@ static cnnrt_status parse_conv2d(const attr_reader *a, void *params, const err_c
   p->epilogue.bias = p->has_bias ? p->bias.data : NULL;
   p->epilogue.min = -INFINITY;
   p->epilogue.max = INFINITY;
-  conv2d_choose_path(p);
+  conv2d_choose_path(p, 0, 0); /* provisional until prepare knows the output size */
+  return CNNRT_OK;
+}
+
+/* The kernel for the output size, and its packed weights (after BatchNorm folding). */
+static cnnrt_status prepare_conv2d(void *params, const shape *in, int n_in,
+                                   const weight_allocator *w, const err_ctx *e) {
+  conv2d_params *p = params;
+  int64_t oh, ow;
+  (void)n_in;
+  if (window_output_size(&p->axis[0], (int64_t)in->dim[2], "height", &oh, e) ||
+      window_output_size(&p->axis[1], (int64_t)in->dim[3], "width", &ow, e))
+    return err_set(e, CNNRT_ERR_SHAPE, "output size changed after inference");
+  conv2d_choose_path(p, (size_t)oh, (size_t)ow);
   if (!conv2d_packed_floats(p)) return CNNRT_OK;
-  float *packed = a->alloc_floats(a, conv2d_packed_floats(p));
+  float *packed = w->alloc_floats(w->owner, conv2d_packed_floats(p));
   if (!packed) return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
   conv2d_pack_weights(p, packed);
   return CNNRT_OK;
@@ -166,6 +179,7 @@ const op_def op_conv2d = {.name = "Conv2d",
                           .flags = OP_SCRATCH_PER_THREAD,
                           .parse = parse_conv2d,
                           .infer = infer_conv2d,
+                          .prepare = prepare_conv2d,
                           .macs = macs_conv2d,
                           .run = conv2d_run};
 
@@ -177,13 +191,8 @@ size_t conv2d_out_channels(const void *params) {
   return (size_t)((const conv2d_params *)params)->out_channels;
 }
 
-size_t conv2d_packed_count(const void *params) {
-  const conv2d_params *p = params;
-  return conv2d_packed_floats(p);
-}
-
 void conv2d_absorb_affine(void *params, const float *scale, const float *shift, float *new_weight,
-                          float *new_bias, float *new_packed) {
+                          float *new_bias) {
   conv2d_params *p = params;
   size_t per_channel = conv2d_weight_count(p) / (size_t)p->out_channels;
   for (size_t oc = 0; oc < (size_t)p->out_channels; oc++) {
@@ -197,7 +206,6 @@ void conv2d_absorb_affine(void *params, const float *scale, const float *shift, 
   p->bias.shape.dim[0] = (size_t)p->out_channels;
   p->has_bias = true;
   p->epilogue.bias = new_bias;
-  if (new_packed) conv2d_pack_weights(p, new_packed);
 }
 
 void conv2d_absorb_clamp(void *params, float min, float max) {

@@ -14,21 +14,28 @@ size_t conv2d_group_k(const conv2d_params *p) {
   return (size_t)(p->in_channels / p->groups * p->axis[0].kernel * p->axis[1].kernel);
 }
 
-static bool winograd_applies(const conv2d_params *p) {
+/* Below this many output pixels (a 12 x 12 map) the transformed weights, 4x the size of
+ * the plain ones, are streamed for too few tiles: GEMM is faster (resnet18's 7 x 7 layers). */
+#define WINOGRAD_MIN_PIXELS 144
+
+static bool winograd_applies(const conv2d_params *p, size_t oh, size_t ow) {
   for (int i = 0; i < 2; i++)
     if (p->axis[i].kernel != 3 || p->axis[i].stride != 1 || p->axis[i].dilation != 1) return false;
+  const char *force = getenv("CNNRT_CONV_PATH");
+  bool forced = force && strcmp(force, "winograd") == 0;
+  if (oh && oh * ow < WINOGRAD_MIN_PIXELS && !forced) return false;
   /* below ~16 channels the transforms cost more than the multiplications they save */
   return p->groups == 1 && p->mode == PAD_ZEROS && p->in_channels >= 16 && p->out_channels >= 16;
 }
 
-void conv2d_choose_path(conv2d_params *p) {
+void conv2d_choose_path(conv2d_params *p, size_t oh, size_t ow) {
   const char *force = getenv("CNNRT_CONV_PATH");
   bool gemm_ok = p->out_channels / p->groups >= GEMM_MIN_CHANNELS_PER_GROUP;
   if (force && strcmp(force, "direct") == 0)
     p->path = CONV_DIRECT;
   else if (force && strcmp(force, "gemm") == 0)
     p->path = gemm_ok ? CONV_GEMM : CONV_DIRECT;
-  else if (winograd_applies(p))
+  else if (winograd_applies(p, oh, ow))
     p->path = CONV_WINOGRAD;
   else if (gemm_ok)
     p->path = CONV_GEMM;
@@ -69,16 +76,15 @@ bool conv2d_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *
   size_t floats = 0;
   if (p->path == CONV_WINOGRAD) return winograd_scratch_bytes(p, oh, ow, bytes);
   if (p->path == CONV_DEPTHWISE) return (*bytes = 0, true);
-  if (p->path == CONV_GEMM)
-    floats = conv2d_group_k(p) * GEMM_NR; /* one panel */
-  else if (!is_pointwise(p) &&
-           !(mul_size(oh, ow, &floats) && mul_size(floats, conv2d_group_k(p), &floats)))
+  if (p->path == CONV_GEMM) {
+    if (!conv_gemm_scratch_floats(p, oh, ow, &floats)) return false;
+  } else if (!is_pointwise(p) &&
+             !(mul_size(oh, ow, &floats) && mul_size(floats, conv2d_group_k(p), &floats)))
     return false; /* CONV_DIRECT: one group's im2col */
   return mul_size(floats, sizeof(float), bytes);
 }
 
-/* Index into an input axis of length size for padded coordinate i, or -1 for a zero. */
-static int64_t source_index(int64_t i, int64_t size, padding_mode mode) {
+int64_t conv2d_source_index(int64_t i, int64_t size, padding_mode mode) {
   if (i >= 0 && i < size) return i;
   switch (mode) {
   case PAD_ZEROS:
@@ -100,129 +106,9 @@ typedef struct {
   char *scratch;      /* one slot of slot_bytes per worker */
   size_t slot_bytes;
   int64_t h, w, oh, ow;
-  size_t panels; /* GEMM_NR-wide column panels per group */
   /* filled per task: */
   const float *image; /* one sample */
 } conv_job;
-
-/* ---- GEMM path -------------------------------------------------------------------- */
-
-/* One output row's share of a panel: columns [first, first + count) of the panel are
- * output pixels (oy, ox .. ox + count - 1). */
-typedef struct {
-  size_t first, count;
-  int64_t oy, ox;
-} panel_segment;
-
-/* Splits panel columns [col0, col0 + ncols) by output row; returns the segment count. */
-static size_t panel_segments(const conv_job *j, size_t col0, size_t ncols, panel_segment *seg) {
-  size_t n = 0;
-  for (size_t c = 0; c < ncols;) {
-    int64_t col = (int64_t)(col0 + c), ox = col % j->ow;
-    size_t count = (size_t)(j->ow - ox) < ncols - c ? (size_t)(j->ow - ox) : ncols - c;
-    panel_segment s = {c, count, col / j->ow, ox};
-    seg[n++] = s;
-    c += count;
-  }
-  return n;
-}
-
-/* Where one segment of a panel row reads, for one kernel offset: source row y (-1: all
- * padding), first column x0 and the in-range part [lo, hi) of its count columns. */
-typedef struct {
-  int64_t y, x0, lo, hi;
-} segment_source;
-
-static segment_source locate_segment(const conv_job *j, const panel_segment *seg, int64_t ki,
-                                     int64_t kj) {
-  const window_axis *ah = &j->p->axis[0], *aw = &j->p->axis[1];
-  segment_source src;
-  src.y = source_index(seg->oy * ah->stride - ah->pad_begin + ki * ah->dilation, j->h, j->p->mode);
-  src.x0 = seg->ox * aw->stride - aw->pad_begin + kj * aw->dilation;
-  /* in-range columns i: 0 <= x0 + i * stride < w */
-  int64_t stride = aw->stride, x0 = src.x0, count = (int64_t)seg->count;
-  src.lo = x0 >= 0 ? 0 : (-x0 + stride - 1) / stride;
-  src.hi = x0 >= j->w ? 0 : (j->w - 1 - x0) / stride + 1;
-  if (src.hi > count) src.hi = count;
-  if (src.lo > src.hi) src.lo = src.hi;
-  return src;
-}
-
-/* Fills dst[0..count) from one input plane as src says: a plain copy of the in-range
- * columns, the padding rule outside them. */
-static void fill_segment(const conv_job *j, const float *plane, const segment_source *src,
-                         size_t count, float *dst) {
-  if (src->y < 0) {
-    for (size_t i = 0; i < count; i++) dst[i] = 0.0f;
-    return;
-  }
-  const float *row = plane + src->y * j->w;
-  int64_t stride = j->p->axis[1].stride;
-  for (int64_t i = 0; i < src->lo; i++) {
-    int64_t sx = source_index(src->x0 + i * stride, j->w, j->p->mode);
-    dst[i] = sx < 0 ? 0.0f : row[sx];
-  }
-  if (stride == 1) {
-    const float *from = row + src->x0;
-    for (int64_t i = src->lo; i < src->hi; i++) dst[i] = from[i];
-  } else
-    for (int64_t i = src->lo; i < src->hi; i++) dst[i] = row[src->x0 + i * stride];
-  for (int64_t i = src->hi; i < (int64_t)count; i++) {
-    int64_t sx = source_index(src->x0 + i * stride, j->w, j->p->mode);
-    dst[i] = sx < 0 ? 0.0f : row[sx];
-  }
-}
-
-/* Packs im2col columns [col0, col0 + ncols) of group g: panel[r][c] for r < k, zero
- * beyond ncols. Row r of the im2col matrix is (channel, ki, kj); the geometry of each
- * kernel offset is worked out once and reused for every channel. */
-static void pack_panel(const conv_job *j, size_t g, size_t col0, size_t ncols, float *panel) {
-  const conv2d_params *p = j->p;
-  int64_t kh = p->axis[0].kernel, kw = p->axis[1].kernel;
-  size_t per_channel = (size_t)(kh * kw), channels = conv2d_group_k(p) / per_channel;
-  size_t plane_size = (size_t)(j->h * j->w);
-  const float *planes = j->image + g * channels * plane_size;
-  panel_segment seg[GEMM_NR];
-  size_t n_seg = panel_segments(j, col0, ncols, seg);
-  if (ncols < GEMM_NR)
-    for (size_t r = 0; r < channels * per_channel; r++)
-      memset(panel + r * GEMM_NR + ncols, 0, (GEMM_NR - ncols) * sizeof(float));
-  for (size_t offset = 0; offset < per_channel; offset++) {
-    int64_t ki = (int64_t)offset / kw, kj = (int64_t)offset % kw;
-    for (size_t s = 0; s < n_seg; s++) {
-      segment_source src = locate_segment(j, &seg[s], ki, kj);
-      float *dst = panel + offset * GEMM_NR + seg[s].first;
-      for (size_t c = 0; c < channels; c++, dst += per_channel * GEMM_NR)
-        fill_segment(j, planes + c * plane_size, &src, seg[s].count, dst);
-    }
-  }
-}
-
-/* Tasks [begin, end) of samples x groups x panels: pack one panel into the worker's slot,
- * multiply every output row of the group. */
-static void gemm_tasks(void *ctx, int worker, size_t begin, size_t end) {
-  conv_job j = *(const conv_job *)ctx;
-  const conv2d_params *p = j.p;
-  size_t k = conv2d_group_k(p), m = (size_t)(p->out_channels / p->groups);
-  size_t pixels = (size_t)(j.oh * j.ow), per_sample = (size_t)p->groups * j.panels;
-  float *panel = (float *)(j.scratch + (size_t)worker * j.slot_bytes);
-  bool pointwise = is_pointwise(p);
-  for (size_t t = begin; t < end; t++) {
-    size_t n = t / per_sample, g = t % per_sample / j.panels;
-    size_t col0 = t % j.panels * GEMM_NR, ncols = pixels - col0 < GEMM_NR ? pixels - col0 : GEMM_NR;
-    j.image = j.input + n * (size_t)p->in_channels * (size_t)(j.h * j.w);
-    gemm_epilogue ep = p->epilogue;
-    if (ep.bias) ep.bias += g * m;
-    const float *a = p->packed + g * gemm_packed_a_floats(m, k);
-    float *c = j.output + (n * (size_t)p->out_channels + g * m) * pixels + col0;
-    if (pointwise && ncols == GEMM_NR) { /* the input planes are B already: no packing */
-      gemm_panel_strided(a, m, k, j.image + g * k * pixels + col0, pixels, &ep, c, pixels, ncols);
-      continue;
-    }
-    pack_panel(&j, g, col0, ncols, panel);
-    gemm_panel(a, m, k, panel, &ep, c, pixels, ncols);
-  }
-}
 
 /* ---- Direct path ------------------------------------------------------------------ */
 
@@ -237,10 +123,11 @@ static void im2col_group(const conv_job *j, size_t g, float *cols) {
     const float *plane =
         j->image + (g * (k / per_channel) + row / per_channel) * (size_t)(j->h * j->w);
     for (int64_t y = 0; y < j->oh; y++) {
-      int64_t sy = source_index(y * ah->stride - ah->pad_begin + ki * ah->dilation, j->h, p->mode);
+      int64_t sy =
+          conv2d_source_index(y * ah->stride - ah->pad_begin + ki * ah->dilation, j->h, p->mode);
       for (int64_t x = 0; x < j->ow; x++) {
         int64_t sx =
-            source_index(x * aw->stride - aw->pad_begin + kj * aw->dilation, j->w, p->mode);
+            conv2d_source_index(x * aw->stride - aw->pad_begin + kj * aw->dilation, j->w, p->mode);
         *cols++ = (sy < 0 || sx < 0) ? 0.0f : plane[sy * j->w + sx];
       }
     }
@@ -286,7 +173,7 @@ void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, voi
                 threadpool *tp) {
   const conv2d_params *p = params;
   const shape *is = &in[0].shape, *os = &out->shape;
-  size_t pixels = os->dim[2] * os->dim[3], slot_bytes = 0;
+  size_t slot_bytes = 0;
   (void)n_in;
   conv2d_scratch_bytes(p, os->dim[2], os->dim[3], &slot_bytes); /* checked by infer */
   if (p->path == CONV_WINOGRAD) {
@@ -295,6 +182,10 @@ void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, voi
   }
   if (p->path == CONV_DEPTHWISE) {
     depthwise_run(p, &in[0], out, tp);
+    return;
+  }
+  if (p->path == CONV_GEMM) {
+    conv_gemm_run(p, &in[0], out, scratch, slot_bytes, tp);
     return;
   }
   conv_job j = {p,
@@ -306,10 +197,6 @@ void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, voi
                 (int64_t)is->dim[3],
                 (int64_t)os->dim[2],
                 (int64_t)os->dim[3],
-                (pixels + GEMM_NR - 1) / GEMM_NR,
                 NULL};
-  if (p->path == CONV_GEMM)
-    threadpool_for_workers(tp, is->dim[0] * (size_t)p->groups * j.panels, gemm_tasks, &j);
-  else
-    threadpool_for_workers(tp, is->dim[0] * (size_t)p->groups, direct_tasks, &j);
+  threadpool_for_workers(tp, is->dim[0] * (size_t)p->groups, direct_tasks, &j);
 }

@@ -54,14 +54,16 @@ cnnrt_status elementwise_parse(const attr_reader *a, const elementwise_spec *spe
 void elementwise_op_run(const void *params, const tensor *in, int n_in, tensor *out, void *scratch,
                         threadpool *tp);
 
-/* Defines `const op_def sym` for PyTorch module `name` from the elementwise_spec `spec`. */
+/* Defines `const op_def sym` for PyTorch module `torch_name` from the elementwise_spec `spec`. */
 /* clang-format off */
-#define ELEMENTWISE_OP(sym, name, spec)                                                    \
+#define ELEMENTWISE_OP(sym, torch_name, spec)                                                    \
   static cnnrt_status parse_##sym(const attr_reader *a, void *params, const err_ctx *e) {  \
     return elementwise_parse(a, &(spec), params, e);                                       \
   }                                                                                        \
-  const op_def sym = {name, 1, 1, sizeof(elementwise_params), OP_ELEMENTWISE, parse_##sym, \
-                      elementwise_infer, NULL, elementwise_op_run}
+  const op_def sym = {.name = torch_name, .min_inputs = 1, .max_inputs = 1,                      \
+                      .params_size = sizeof(elementwise_params), .flags = OP_ELEMENTWISE,   \
+                      .parse = parse_##sym, .infer = elementwise_infer,                     \
+                      .run = elementwise_op_run}
 /* clang-format on */
 
 #endif

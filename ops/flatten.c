@@ -35,5 +35,6 @@ static cnnrt_status infer_flatten(const void *params, const shape *in, int n_in,
   return CNNRT_OK;
 }
 
-const op_def op_flatten = {"Flatten",     1,    1,   sizeof(flatten_params), OP_VIEW, parse_flatten,
-                           infer_flatten, NULL, NULL};
+const op_def op_flatten = {
+    "Flatten", 1,    1,   sizeof(flatten_params), OP_VIEW, parse_flatten, infer_flatten,
+    NULL,      NULL, NULL};

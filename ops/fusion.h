@@ -14,14 +14,13 @@ extern const op_def op_batchnorm2d;
 bool batchnorm2d_affine(const void *params, size_t *channels, float *scale, float *shift);
 size_t batchnorm2d_channels(const void *params);
 
-/* Makes a Conv2d compute conv(x) * scale[oc] + shift[oc]: writes the scaled weights, the
- * bias and (when conv2d_packed_count is not 0) the packed weights into the caller-owned
- * buffers (sized by the three counts) and points the conv at them. */
+/* Makes a Conv2d compute conv(x) * scale[oc] + shift[oc]: writes the scaled weights and
+ * the bias into the caller-owned buffers (sized by the two counts) and points the conv at
+ * them. Fusion runs before prepare, so the weights are packed once, already scaled. */
 size_t conv2d_weight_count(const void *params);
 size_t conv2d_out_channels(const void *params);
-size_t conv2d_packed_count(const void *params);
 void conv2d_absorb_affine(void *params, const float *scale, const float *shift, float *new_weight,
-                          float *new_bias, float *new_packed);
+                          float *new_bias);
 
 /* The clamp [min, max] of a ReLU / ReLU6 node; false for any other op. */
 bool activation_clamp(const op_def *op, const void *params, float *min, float *max);

@@ -1,5 +1,6 @@
 #include "ops/gemm.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,12 @@ void gemm_pack_b_transposed(const float *w, size_t ldw, size_t n, size_t k, floa
 }
 
 void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                          const float *cols, float min, float max, float *c, size_t ldc) {
+                          const float *cols, float min, float max, float *c, size_t ldc,
+                          bool accumulate) {
   float acc[GEMM_MR][GEMM_NR];
   for (int r = 0; r < GEMM_MR; r++)
-    for (int j = 0; j < GEMM_NR; j++) acc[r][j] = rows[r] + cols[j];
+    for (int j = 0; j < GEMM_NR; j++)
+      acc[r][j] = accumulate ? c[(size_t)r * ldc + (size_t)j] : rows[r] + cols[j];
   for (size_t p = 0; p < k; p++, a += GEMM_MR, b += ldb)
     for (int r = 0; r < GEMM_MR; r++)
       for (int j = 0; j < GEMM_NR; j++) acc[r][j] += a[r] * b[j];
@@ -41,6 +44,10 @@ void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb, 
       c[(size_t)r * ldc + (size_t)j] = v > max ? max : v;
     }
 }
+
+#ifndef GEMM_MC
+#define GEMM_MC 120 /* rows of A per L2 block in gemm_block (a multiple of GEMM_MR) */
+#endif
 
 /* 0 = not chosen yet, 1 = portable, 2 = avx2 */
 static atomic_int chosen_kernel;
@@ -75,22 +82,55 @@ const char *gemm_kernel_name(void) {
   return current_kernel() == gemm_kernel_portable ? "portable" : "avx2-fma";
 }
 
+/* One MR x NR tile of C (n_rows x ncols of it stored); partial tiles go through a local
+ * tile so the kernel never touches C outside them. */
+static void tile_product(gemm_kernel_fn kernel, size_t k, const float *a, const float *b,
+                         size_t ldb, const float *rows, const float *cols, float min, float max,
+                         float *c, size_t ldc, size_t n_rows, size_t ncols, bool accumulate) {
+  if (n_rows == GEMM_MR && ncols == GEMM_NR) {
+    kernel(k, a, b, ldb, rows, cols, min, max, c, ldc, accumulate);
+    return;
+  }
+  float tile[GEMM_MR * GEMM_NR];
+  if (accumulate)
+    for (size_t r = 0; r < n_rows; r++)
+      memcpy(tile + r * GEMM_NR, c + r * ldc, ncols * sizeof(float));
+  kernel(k, a, b, ldb, rows, cols, min, max, tile, GEMM_NR, accumulate);
+  for (size_t r = 0; r < n_rows; r++)
+    memcpy(c + r * ldc, tile + r * GEMM_NR, ncols * sizeof(float));
+}
+
 void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *b, size_t ldb,
                         const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
   gemm_kernel_fn kernel = current_kernel();
-  float tile[GEMM_MR * GEMM_NR], rows[GEMM_MR], cols[GEMM_NR];
+  float rows[GEMM_MR], cols[GEMM_NR];
   for (size_t j = 0; j < GEMM_NR; j++) cols[j] = ep->bias_cols && j < ncols ? ep->bias_cols[j] : 0;
   for (size_t row0 = 0; row0 < m; row0 += GEMM_MR, packed_a += GEMM_MR * k) {
     size_t n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
     for (size_t r = 0; r < GEMM_MR; r++) rows[r] = ep->bias && r < n_rows ? ep->bias[row0 + r] : 0;
-    if (n_rows == GEMM_MR && ncols == GEMM_NR) {
-      kernel(k, packed_a, b, ldb, rows, cols, ep->min, ep->max, c + row0 * ldc, ldc);
-      continue;
-    }
-    kernel(k, packed_a, b, ldb, rows, cols, ep->min, ep->max, tile, GEMM_NR); /* edge tile */
-    for (size_t r = 0; r < n_rows; r++)
-      memcpy(c + (row0 + r) * ldc, tile + r * GEMM_NR, ncols * sizeof(float));
+    tile_product(kernel, k, packed_a, b, ldb, rows, cols, ep->min, ep->max, c + row0 * ldc, ldc,
+                 n_rows, ncols, false);
   }
+}
+
+void gemm_block(const float *packed_a, size_t a_stride, size_t m, size_t kc,
+                const gemm_b_panel *panels, size_t n_panels, const gemm_epilogue *ep, bool first,
+                bool last, size_t ldc) {
+  gemm_kernel_fn kernel = current_kernel();
+  float rows[GEMM_MR], cols[GEMM_NR] = {0};
+  float min = last ? ep->min : -INFINITY, max = last ? ep->max : INFINITY;
+  /* BLIS order: each panel of B (kc x NR, 16 KB for kc 256) stays in L1 while the row
+   * panels of A stream from L2, GEMM_MC rows of A at a time */
+  for (size_t ic = 0; ic < m; ic += GEMM_MC)
+    for (size_t i = 0; i < n_panels; i++)
+      for (size_t row0 = ic; row0 < m && row0 < ic + GEMM_MC; row0 += GEMM_MR) {
+        size_t n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
+        for (size_t r = 0; r < GEMM_MR; r++)
+          rows[r] = ep->bias && r < n_rows ? ep->bias[row0 + r] : 0;
+        tile_product(kernel, kc, packed_a + row0 / GEMM_MR * a_stride, panels[i].b, panels[i].ldb,
+                     rows, cols, min, max, panels[i].c + row0 * ldc, ldc, n_rows, panels[i].ncols,
+                     !first);
+      }
 }
 
 void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,

@@ -45,6 +45,23 @@ void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
 void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *b, size_t ldb,
                         const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols);
 
+/* One column panel of B for gemm_block: kc rows of GEMM_NR floats, row p at b + p * ldb
+ * (all GEMM_NR readable), and where its ncols (<= GEMM_NR) columns of C start. */
+typedef struct {
+  const float *b;
+  size_t ldb;
+  float *c;
+  size_t ncols;
+} gemm_b_panel;
+
+/* One k block of a cache-blocked GEMM: for rows [0, m) of A (packed_a points at row panel
+ * 0 of the block, offset to its first k; a_stride floats between row panels) and each
+ * panel: C (+)= A[:, block] x panel. first: C starts from ep->bias (else from C, the sum
+ * of the earlier blocks); last: ep's clamp is applied. ep->bias_cols is not used. */
+void gemm_block(const float *packed_a, size_t a_stride, size_t m, size_t kc,
+                const gemm_b_panel *panels, size_t n_panels, const gemm_epilogue *ep, bool first,
+                bool last, size_t ldc);
+
 /* Forces the portable micro-kernel (tests compare it with the SIMD one); returns the
  * previous setting. Also forced by the environment variable CNNRT_PORTABLE=1. */
 bool gemm_force_portable(bool on);

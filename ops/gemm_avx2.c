@@ -9,11 +9,15 @@
 /* max/min return their second operand for NaN: keep the value second so NaN survives */
 #define CLAMP_STORE(dst, v) _mm256_storeu_ps(dst, _mm256_min_ps(hi, _mm256_max_ps(lo, v)))
 
-/* accumulator start: rows[r] + cols[j], added in the same order as the portable kernel */
-#define INIT(r, half) _mm256_add_ps(_mm256_set1_ps(rows[r]), _mm256_loadu_ps(cols + 8 * (half)))
+/* accumulator start: C itself when accumulating, else rows[r] + cols[j], added in the same
+ * order as the portable kernel */
+#define INIT(r, half)                                                                              \
+  (accumulate ? _mm256_loadu_ps(c + (r)*ldc + 8 * (half))                                          \
+              : _mm256_add_ps(_mm256_set1_ps(rows[r]), _mm256_loadu_ps(cols + 8 * (half))))
 
 void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                      const float *cols, float min, float max, float *c, size_t ldc) {
+                      const float *cols, float min, float max, float *c, size_t ldc,
+                      bool accumulate) {
   __m256 c00 = INIT(0, 0), c01 = INIT(0, 1), c10 = INIT(1, 0), c11 = INIT(1, 1);
   __m256 c20 = INIT(2, 0), c21 = INIT(2, 1), c30 = INIT(3, 0), c31 = INIT(3, 1);
   __m256 c40 = INIT(4, 0), c41 = INIT(4, 1), c50 = INIT(5, 0), c51 = INIT(5, 1);

@@ -1,22 +1,28 @@
-/* The micro-kernels behind gemm_panel: one MR x NR tile of C from packed panels.
- * c[r][j] = clamp((rows[r] + cols[j]) + sum_p a[p][r] * b[p][j]), b with row stride ldb
- * (GEMM_NR for a packed panel), c with row stride ldc. */
+/* The micro-kernels behind gemm_panel / gemm_block: one MR x NR tile of C from packed
+ * panels. c[r][j] = clamp(start + sum_p a[p][r] * b[p][j]) with start = c[r][j] itself when
+ * accumulating (a later k block), else rows[r] + cols[j]; b with row stride ldb (GEMM_NR
+ * for a packed panel), c with row stride ldc. The sum runs in p order either way, so
+ * splitting k into blocks changes no bit of the result (the clamp of the earlier blocks
+ * is -inf..inf). */
 #ifndef CNNRT_OPS_GEMM_KERNELS_H
 #define CNNRT_OPS_GEMM_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef void (*gemm_kernel_fn)(size_t k, const float *a, const float *b, size_t ldb,
                                const float *rows, const float *cols, float min, float max, float *c,
-                               size_t ldc);
+                               size_t ldc, bool accumulate);
 
 void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                          const float *cols, float min, float max, float *c, size_t ldc);
+                          const float *cols, float min, float max, float *c, size_t ldc,
+                          bool accumulate);
 
 #if defined(__x86_64__) || defined(__i386__)
 #define CNNRT_HAVE_AVX2_KERNEL 1
 void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                      const float *cols, float min, float max, float *c, size_t ldc);
+                      const float *cols, float min, float max, float *c, size_t ldc,
+                      bool accumulate);
 #endif
 
 #endif

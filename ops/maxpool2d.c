@@ -81,5 +81,5 @@ static void run_maxpool2d(const void *params, const tensor *in, int n_in, tensor
 }
 
 const op_def op_maxpool2d = {
-    "MaxPool2d",  1, 1, sizeof(maxpool2d_params), 0, parse_maxpool2d, infer_maxpool2d, NULL,
-    run_maxpool2d};
+    "MaxPool2d",   1,   1, sizeof(maxpool2d_params), 0, parse_maxpool2d, infer_maxpool2d, NULL,
+    run_maxpool2d, NULL};

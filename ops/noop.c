@@ -31,10 +31,13 @@ static cnnrt_status infer_same(const void *params, const shape *in, int n_in, sh
   return CNNRT_OK;
 }
 
-const op_def op_identity = {"Identity", 1, 1, 0, OP_VIEW, parse_identity, infer_same, NULL, NULL};
-const op_def op_dropout = {"Dropout",  1,    1,   sizeof(dropout_params), OP_VIEW, parse_dropout,
-                           infer_same, NULL, NULL};
-const op_def op_dropout2d = {"Dropout2d", 1,    1,   sizeof(dropout_params), OP_VIEW, parse_dropout,
-                             infer_same,  NULL, NULL};
+const op_def op_identity = {"Identity",     1,          1,    0,    OP_VIEW,
+                            parse_identity, infer_same, NULL, NULL, NULL};
+const op_def op_dropout = {
+    "Dropout", 1, 1, sizeof(dropout_params), OP_VIEW, parse_dropout, infer_same, NULL, NULL, NULL};
+const op_def op_dropout2d = {
+    "Dropout2d", 1,    1,   sizeof(dropout_params), OP_VIEW, parse_dropout, infer_same,
+    NULL,        NULL, NULL};
 const op_def op_alphadropout = {
-    "AlphaDropout", 1, 1, sizeof(dropout_params), OP_VIEW, parse_dropout, infer_same, NULL, NULL};
+    "AlphaDropout", 1,    1,   sizeof(dropout_params), OP_VIEW, parse_dropout, infer_same,
+    NULL,           NULL, NULL};

@@ -2,7 +2,9 @@
  *
  * Life of an op: parse (read and range-check parameters and weights, at load) ->
  * infer (check input shapes, compute output shape and scratch size, at load and at
- * session creation) -> run (compute; cannot fail, allocates nothing). */
+ * session creation) -> prepare (optional, once at load after load-time fusion, with the
+ * input shapes known: choose a kernel, pack weights) -> run (compute; cannot fail,
+ * allocates nothing). */
 #ifndef CNNRT_OPS_OP_H
 #define CNNRT_OPS_OP_H
 
@@ -62,6 +64,12 @@ enum {
   OP_SCRATCH_PER_THREAD = 1 << 2
 };
 
+/* Memory for weights an op derives in prepare, owned and freed by the model. */
+typedef struct {
+  float *(*alloc_floats)(void *owner, size_t count); /* NULL when out of memory */
+  void *owner;
+} weight_allocator;
+
 typedef struct op_def {
   const char *name; /* PyTorch's module class name, e.g. "Conv2d" */
   int min_inputs, max_inputs;
@@ -76,6 +84,10 @@ typedef struct op_def {
    * scratch_bytes from infer, 64-byte aligned. NULL for OP_VIEW ops. */
   void (*run)(const void *params, const tensor *in, int n_in, tensor *out, void *scratch,
               threadpool *tp);
+  /* NULL, or called once per (unfused) node at load after fusion, before any infer that
+   * sizes scratch for a session; the input shapes are those at the model's batch. */
+  cnnrt_status (*prepare)(void *params, const shape *in, int n_in, const weight_allocator *w,
+                          const err_ctx *e);
 } op_def;
 
 /* Looks an op up by name; NULL when unknown. */

@@ -69,5 +69,6 @@ static void run_prelu(const void *params, const tensor *in, int n_in, tensor *ou
   threadpool_for(tp, j.inner ? numel / j.inner : 0, prelu_planes, &j);
 }
 
-const op_def op_prelu = {
-    "PReLU", 1, 1, sizeof(prelu_params), OP_ELEMENTWISE, parse_prelu, infer_prelu, NULL, run_prelu};
+const op_def op_prelu = {"PReLU",        1,           1,           sizeof(prelu_params),
+                         OP_ELEMENTWISE, parse_prelu, infer_prelu, NULL,
+                         run_prelu,      NULL};

@@ -128,9 +128,9 @@ static cnnrt_status infer_unflatten(const void *params, const shape *in, int n_i
   return CNNRT_OK;
 }
 
-const op_def op_reshape = {"Reshape",     1,    1,   sizeof(sizes), OP_VIEW, parse_reshape,
-                           infer_reshape, NULL, NULL};
+const op_def op_reshape = {"Reshape",     1,    1,    sizeof(sizes), OP_VIEW, parse_reshape,
+                           infer_reshape, NULL, NULL, NULL};
 
 const op_def op_unflatten = {
-    "Unflatten",     1,    1,   sizeof(unflatten_params), OP_VIEW, parse_unflatten,
-    infer_unflatten, NULL, NULL};
+    "Unflatten", 1,    1,   sizeof(unflatten_params), OP_VIEW, parse_unflatten, infer_unflatten,
+    NULL,        NULL, NULL};

@@ -90,8 +90,8 @@ static void run_softmin(const void *params, const tensor *in, int n_in, tensor *
 }
 
 const op_def op_softmax = {
-    "Softmax",     1,    1,          sizeof(softmax_params), OP_ELEMENTWISE, parse_softmax,
-    infer_softmax, NULL, run_softmax};
+    "Softmax",   1,   1, sizeof(softmax_params), OP_ELEMENTWISE, parse_softmax, infer_softmax, NULL,
+    run_softmax, NULL};
 const op_def op_log_softmax = {"LogSoftmax",
                                1,
                                1,
@@ -100,7 +100,8 @@ const op_def op_log_softmax = {"LogSoftmax",
                                parse_softmax,
                                infer_softmax,
                                NULL,
-                               run_log_softmax};
+                               run_log_softmax,
+                               NULL};
 const op_def op_softmin = {
-    "Softmin",     1,    1,          sizeof(softmax_params), OP_ELEMENTWISE, parse_softmax,
-    infer_softmax, NULL, run_softmin};
+    "Softmin",   1,   1, sizeof(softmax_params), OP_ELEMENTWISE, parse_softmax, infer_softmax, NULL,
+    run_softmin, NULL};

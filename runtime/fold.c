@@ -40,13 +40,11 @@ static cnnrt_status fold_batchnorm(cnnrt_model *m, const size_t *readers, size_t
     return CNNRT_OK; /* a channel mismatch is reported by shape inference */
   float *weight = graph_alloc_floats(m, conv2d_weight_count(conv->params));
   float *bias = weight ? graph_alloc_floats(m, channels) : NULL;
-  size_t packed_count = conv2d_packed_count(conv->params);
-  float *packed = bias && packed_count ? graph_alloc_floats(m, packed_count) : NULL;
-  if (!bias || (packed_count && !packed)) {
+  if (!bias) {
     err_ctx e = graph_node_ctx(m, bn);
     return err_set(&e, CNNRT_ERR_MEMORY, "out of memory folding into '%s'", conv->name);
   }
-  conv2d_absorb_affine(conv->params, scale, shift, weight, bias, packed);
+  conv2d_absorb_affine(conv->params, scale, shift, weight, bias);
   norm->fused = true;
   return CNNRT_OK;
 }

@@ -46,6 +46,10 @@ float *graph_alloc_floats(cnnrt_model *m, size_t count);
  * has no other reader; the absorbed node stays in the graph, marked fused (a view). */
 cnnrt_status graph_fuse(cnnrt_model *m);
 
+/* Calls each unfused node's prepare hook (kernel choice, weight packing) with the input
+ * shapes in m->value_shapes; after graph_infer and graph_fuse. */
+cnnrt_status graph_prepare(cnnrt_model *m);
+
 /* Infers every value's shape (values[0] = input shape with the given batch) and each
  * node's scratch bytes (scratch may be NULL). Messages are prefixed with the model's
  * source and the node. */

@@ -16,7 +16,7 @@ static void usage(FILE *f) {
       "                                           every node's feature maps as PNG + index.html\n"
       "       cnnrt MODEL.json --summary [--json]  one row per node, arena plan, totals\n"
       "       cnnrt MODEL.json --input-f32 IN [--output-f32 OUT] [--dump-tensors DIR]\n"
-      "                        [--bench N]        run a raw float32 tensor\n"
+      "                        [--bench N [--profile]]  run a raw float32 tensor\n"
       "options:\n"
       "  --top K            classes to print per image (default 5)\n"
       "  --threads N        worker threads (default: all online CPUs); results are\n"
@@ -108,8 +108,8 @@ static bool parse_option(int argc, char **argv, int *i, cli_options *o) {
     return false;
   }
   if (strcmp(flag, "--json") == 0 || strcmp(flag, "--summary") == 0 ||
-      strcmp(flag, "--profile") == 0 ||
-      strcmp(flag, "--quiet") == 0 || strcmp(flag, "--labels-from-dirs") == 0)
+      strcmp(flag, "--profile") == 0 || strcmp(flag, "--quiet") == 0 ||
+      strcmp(flag, "--labels-from-dirs") == 0)
     return true;
   if (!value) {
     fprintf(stderr, "cnnrt: %s needs a value\n", flag);

@@ -1,0 +1,279 @@
+/* The GEMM path of Conv2d: per group, C[oc][pixel] = packed weights x im2col columns,
+ * cache-blocked (Goto-style). One task is (sample, group, block of output pixels, share of
+ * the output channels):
+ * 1. the input rows the block reads are copied into a "band" with the padding rule
+ *    applied, so that building im2col panels is plain copies without bounds checks;
+ * 2. for each block of KC im2col rows, the block's GEMM_NR-wide panels are packed
+ *    (KC x block pixels floats, kept in L2) and multiplied by every row panel of the
+ *    weights (MR x KC, kept in L1 across the panels), accumulating into the output.
+ * A 1x1 stride-1 unpadded conv reads its input planes in place as B (no band, no packing
+ * except the last, partial panel). Every output element is summed in k order whatever the
+ * blocking and the split across threads, so results never depend on the thread count. */
+#include <string.h>
+#include "ops/conv2d_internal.h"
+#include "runtime/checked.h"
+
+#define KC_TARGET 256                  /* im2col rows per k block */
+#define PACK_TARGET_FLOATS (64 * 1024) /* packed panels of one k block: 256 KB, half of L2 */
+#define BAND_TARGET_FLOATS (256 * 1024)
+#define MAX_BLOCK_PANELS 16
+#define TASKS_PER_THREAD 4 /* enough tasks to balance threads on small layers */
+#define MIN_ROWS_PER_SHARE 24
+
+typedef struct {
+  size_t k, m, kc, pixels, ow;
+  size_t block_panels, blocks; /* GEMM_NR-wide panels per task, pixel blocks per group */
+  size_t band_rows, band_width, band_floats, pack_floats;
+  bool pointwise;
+} geometry;
+
+/* True when the input itself is the im2col matrix (1x1 kernel, stride 1, no padding). */
+static bool is_pointwise(const conv2d_params *p) {
+  for (int i = 0; i < 2; i++)
+    if (p->axis[i].kernel != 1 || p->axis[i].stride != 1 || p->axis[i].pad_begin ||
+        p->axis[i].pad_end)
+      return false;
+  return true;
+}
+
+static size_t div_up(size_t a, size_t b) {
+  return (a + b - 1) / b;
+}
+
+/* Input rows (at most) that a block of `pixels` consecutive output pixels reads. */
+static size_t band_rows_for(const conv2d_params *p, size_t oh, size_t ow, size_t pixels) {
+  size_t out_rows = 1 + div_up(pixels - 1, ow); /* the block may start at a row's end */
+  if (out_rows > oh) out_rows = oh;
+  const window_axis *a = &p->axis[0];
+  return (out_rows - 1) * (size_t)a->stride + (size_t)((a->kernel - 1) * a->dilation) + 1;
+}
+
+/* Blocking for an oh x ow output; false when a size overflows. */
+static bool make_geometry(const conv2d_params *p, size_t oh, size_t ow, geometry *g) {
+  const window_axis *aw = &p->axis[1];
+  size_t channels = (size_t)(p->in_channels / p->groups);
+  g->k = conv2d_group_k(p);
+  g->m = (size_t)(p->out_channels / p->groups);
+  g->kc = g->k <= KC_TARGET * 3 / 2 ? g->k : div_up(g->k, div_up(g->k, KC_TARGET));
+  g->ow = ow;
+  g->pointwise = is_pointwise(p);
+  if (!mul_size(oh, ow, &g->pixels) || g->pixels == 0) return false;
+  size_t panels = div_up(g->pixels, GEMM_NR);
+  g->block_panels = PACK_TARGET_FLOATS / (g->kc * GEMM_NR);
+  if (g->block_panels > MAX_BLOCK_PANELS) g->block_panels = MAX_BLOCK_PANELS;
+  if (g->block_panels < 1) g->block_panels = 1;
+  if (g->block_panels > panels) g->block_panels = panels;
+  g->band_width = (ow - 1) * (size_t)aw->stride + (size_t)((aw->kernel - 1) * aw->dilation) + 1;
+  for (;;) { /* fewer pixels per block while the band would not fit in L2 */
+    g->band_rows = band_rows_for(p, oh, ow, g->block_panels * GEMM_NR);
+    size_t floats;
+    if (!mul_size(channels, g->band_rows, &floats) || !mul_size(floats, g->band_width, &floats))
+      return false;
+    g->band_floats = g->pointwise ? 0 : floats;
+    if (g->band_floats <= BAND_TARGET_FLOATS || g->block_panels == 1) break;
+    g->block_panels /= 2;
+  }
+  g->blocks = div_up(panels, g->block_panels);
+  return mul_size(g->block_panels * GEMM_NR, g->kc, &g->pack_floats);
+}
+
+bool conv_gemm_scratch_floats(const conv2d_params *p, size_t oh, size_t ow, size_t *floats) {
+  geometry g;
+  if (oh == 0 || ow == 0) return (*floats = 0, true);
+  if (!make_geometry(p, oh, ow, &g)) return false;
+  *floats = g.band_floats + g.pack_floats;
+  return *floats >= g.band_floats;
+}
+
+typedef struct {
+  const conv2d_params *p;
+  geometry g;
+  const float *input; /* [N, C, H, W] */
+  float *output;      /* [N, OC, OH, OW] */
+  char *scratch;      /* one slot of slot_bytes per worker */
+  size_t slot_bytes, shares, rows_per_share;
+  int64_t h, w;
+} gemm_job;
+
+/* Copies input rows [y0, y0 + rows) (y0 may be negative) of the group's channel planes into
+ * the band: band column x holds input column x - pad_begin, padding rule applied. */
+static void fill_band(const gemm_job *j, const float *planes, int64_t y0, size_t rows,
+                      float *band) {
+  const conv2d_params *p = j->p;
+  size_t channels = (size_t)(p->in_channels / p->groups), bw = j->g.band_width;
+  int64_t pl = p->axis[1].pad_begin;
+  size_t lo = (size_t)pl < bw ? (size_t)pl : bw;
+  size_t hi = (size_t)(pl + j->w) < bw ? (size_t)(pl + j->w) : bw;
+  for (size_t c = 0; c < channels; c++) {
+    const float *plane = planes + c * (size_t)(j->h * j->w);
+    for (size_t r = 0; r < rows; r++) {
+      float *dst = band + (c * j->g.band_rows + r) * bw;
+      int64_t y = conv2d_source_index(y0 + (int64_t)r, j->h, p->mode);
+      if (y < 0) {
+        memset(dst, 0, bw * sizeof(float));
+        continue;
+      }
+      const float *row = plane + y * j->w;
+      for (size_t x = 0; x < lo; x++) {
+        int64_t sx = conv2d_source_index((int64_t)x - pl, j->w, p->mode);
+        dst[x] = sx < 0 ? 0.0f : row[sx];
+      }
+      memcpy(dst + lo, row + (lo - (size_t)pl), (hi - lo) * sizeof(float));
+      for (size_t x = hi; x < bw; x++) {
+        int64_t sx = conv2d_source_index((int64_t)x - pl, j->w, p->mode);
+        dst[x] = sx < 0 ? 0.0f : row[sx];
+      }
+    }
+  }
+}
+
+/* A run of a panel's columns that lies in one output row: panel columns [first, first +
+ * count) read band offsets base + i * stride (plus the im2col row's own offset). */
+typedef struct {
+  size_t first, count, base;
+} segment;
+
+/* Splits the panel of output pixels [col0, col0 + ncols) by output row. */
+static size_t panel_segments(const gemm_job *j, size_t col0, size_t ncols, size_t oy_first,
+                             segment *seg) {
+  size_t n = 0, ow = j->g.ow, sh = (size_t)j->p->axis[0].stride;
+  size_t sw = (size_t)j->p->axis[1].stride;
+  for (size_t c = 0; c < ncols;) {
+    size_t col = col0 + c, oy = col / ow, ox = col % ow;
+    size_t count = ow - ox < ncols - c ? ow - ox : ncols - c;
+    segment s = {c, count, (oy - oy_first) * sh * j->g.band_width + ox * sw};
+    seg[n++] = s;
+    c += count;
+  }
+  return n;
+}
+
+/* dst[0..n) = src[0..n) for the short runs of a panel: fixed-size copies the compiler turns
+ * into vector moves (a libc memcpy call per run cost as much as the copy). */
+static inline void copy_run(float *dst, const float *src, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) memcpy(dst + i, src + i, 8 * sizeof(float));
+  if (i + 4 <= n) memcpy(dst + i, src + i, 4 * sizeof(float)), i += 4;
+  for (; i < n; i++) dst[i] = src[i];
+}
+
+/* Packs im2col rows [k0, k0 + kc) of one panel (ncols output pixels) from the band:
+ * row r = (channel, ki, kj) reads band plane `channel` shifted by (ki, kj). */
+static void pack_from_band(const gemm_job *j, const float *band, const segment *seg, size_t n_seg,
+                           size_t ncols, size_t k0, size_t kc, float *dst) {
+  const conv2d_params *p = j->p;
+  size_t kw = (size_t)p->axis[1].kernel, per_channel = (size_t)p->axis[0].kernel * kw;
+  size_t dh = (size_t)p->axis[0].dilation, dw = (size_t)p->axis[1].dilation;
+  size_t sw = (size_t)p->axis[1].stride, plane = j->g.band_rows * j->g.band_width;
+  size_t c = k0 / per_channel, ki = k0 % per_channel / kw, kj = k0 % kw;
+  bool one_full_run = n_seg == 1 && ncols == GEMM_NR && sw == 1;
+  for (size_t r = 0; r < kc; r++, dst += GEMM_NR) {
+    const float *src = band + c * plane + ki * dh * j->g.band_width + kj * dw;
+    if (one_full_run)
+      memcpy(dst, src + seg[0].base, GEMM_NR * sizeof(float)); /* the common case */
+    else {
+      for (size_t s = 0; s < n_seg; s++) {
+        const float *from = src + seg[s].base;
+        float *to = dst + seg[s].first;
+        if (sw == 1)
+          copy_run(to, from, seg[s].count);
+        else
+          for (size_t i = 0; i < seg[s].count; i++) to[i] = from[i * sw];
+      }
+      for (size_t i = ncols; i < GEMM_NR; i++) dst[i] = 0.0f;
+    }
+    if (++kj == kw && (kj = 0, ++ki == per_channel / kw)) ki = 0, c++;
+  }
+}
+
+/* Packs rows [k0, k0 + kc) of a partial panel of a pointwise conv straight from the input. */
+static void pack_pointwise_edge(const float *b, size_t ldb, size_t ncols, size_t kc, float *dst) {
+  for (size_t r = 0; r < kc; r++, b += ldb, dst += GEMM_NR) {
+    copy_run(dst, b, ncols);
+    for (size_t i = ncols; i < GEMM_NR; i++) dst[i] = 0.0f;
+  }
+}
+
+/* One task: sample n, group grp, pixel block blk, output channel share. */
+static void run_task(const gemm_job *j, int worker, size_t t) {
+  const conv2d_params *p = j->p;
+  const geometry *g = &j->g;
+  size_t share = t % j->shares, blk = t / j->shares % g->blocks;
+  size_t grp = t / j->shares / g->blocks % (size_t)p->groups;
+  size_t n = t / j->shares / g->blocks / (size_t)p->groups;
+  size_t row0 = share * j->rows_per_share;
+  size_t rows = g->m - row0 < j->rows_per_share ? g->m - row0 : j->rows_per_share;
+  size_t col0 = blk * g->block_panels * GEMM_NR;
+  size_t ncols =
+      g->pixels - col0 < g->block_panels * GEMM_NR ? g->pixels - col0 : g->block_panels * GEMM_NR;
+  size_t n_panels = div_up(ncols, GEMM_NR);
+  size_t plane = (size_t)(j->h * j->w);
+  size_t channels = (size_t)(p->in_channels / p->groups);
+  const float *image = j->input + (n * (size_t)p->in_channels + grp * channels) * plane;
+  float *slot = (float *)(j->scratch + (size_t)worker * j->slot_bytes);
+  float *band = slot, *packed = slot + g->band_floats;
+  size_t oy_first = col0 / g->ow;
+  if (!g->pointwise) {
+    size_t oy_last = (col0 + ncols - 1) / g->ow;
+    int64_t y0 = (int64_t)oy_first * p->axis[0].stride - p->axis[0].pad_begin;
+    size_t band_rows = (oy_last - oy_first) * (size_t)p->axis[0].stride +
+                       (size_t)((p->axis[0].kernel - 1) * p->axis[0].dilation) + 1;
+    fill_band(j, image, y0, band_rows, band);
+  }
+  gemm_epilogue ep = p->epilogue;
+  if (ep.bias) ep.bias += grp * g->m + row0;
+  float *c = j->output + (n * (size_t)p->out_channels + grp * g->m + row0) * g->pixels + col0;
+  const float *a = p->packed + grp * gemm_packed_a_floats(g->m, g->k) + row0 * g->k;
+  gemm_b_panel panels[MAX_BLOCK_PANELS];
+  segment seg[MAX_BLOCK_PANELS][GEMM_NR];
+  size_t n_seg[MAX_BLOCK_PANELS];
+  for (size_t i = 0; i < n_panels; i++) {
+    size_t pc = ncols - i * GEMM_NR < GEMM_NR ? ncols - i * GEMM_NR : GEMM_NR;
+    gemm_b_panel b = {packed + i * g->kc * GEMM_NR, GEMM_NR, c + i * GEMM_NR, pc};
+    panels[i] = b;
+    if (!g->pointwise) n_seg[i] = panel_segments(j, col0 + i * GEMM_NR, pc, oy_first, seg[i]);
+  }
+  for (size_t k0 = 0; k0 < g->k; k0 += g->kc) {
+    size_t kc = g->k - k0 < g->kc ? g->k - k0 : g->kc;
+    for (size_t i = 0; i < n_panels; i++) {
+      float *dst = packed + i * g->kc * GEMM_NR;
+      if (!g->pointwise) {
+        pack_from_band(j, band, seg[i], n_seg[i], panels[i].ncols, k0, kc, dst);
+        continue;
+      }
+      const float *b = image + k0 * g->pixels + col0 + i * GEMM_NR;
+      if (panels[i].ncols == GEMM_NR) { /* read in place */
+        panels[i].b = b;
+        panels[i].ldb = g->pixels;
+      } else
+        pack_pointwise_edge(b, g->pixels, panels[i].ncols, kc, dst);
+    }
+    gemm_block(a + k0 * GEMM_MR, GEMM_MR * g->k, rows, kc, panels, n_panels, &ep, k0 == 0,
+               k0 + kc == g->k, g->pixels);
+  }
+}
+
+static void gemm_tasks(void *ctx, int worker, size_t begin, size_t end) {
+  for (size_t t = begin; t < end; t++) run_task(ctx, worker, t);
+}
+
+void conv_gemm_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
+                   size_t slot_bytes, threadpool *tp) {
+  gemm_job j = {.p = p,
+                .input = in->data,
+                .output = out->data,
+                .scratch = scratch,
+                .slot_bytes = slot_bytes,
+                .h = (int64_t)in->shape.dim[2],
+                .w = (int64_t)in->shape.dim[3]};
+  make_geometry(p, out->shape.dim[2], out->shape.dim[3], &j.g); /* checked by infer */
+  size_t tasks = in->shape.dim[0] * (size_t)p->groups * j.g.blocks;
+  size_t threads = tp ? (size_t)threadpool_size(tp) : 1, want = TASKS_PER_THREAD * threads;
+  /* few pixel blocks (a small map): split the output channels too, in MR multiples */
+  j.shares = threads > 1 && tasks < want ? div_up(want, tasks) : 1;
+  size_t max_shares = j.g.m / MIN_ROWS_PER_SHARE;
+  if (j.shares > max_shares) j.shares = max_shares ? max_shares : 1;
+  j.rows_per_share = div_up(div_up(j.g.m, j.shares), GEMM_MR) * GEMM_MR;
+  j.shares = div_up(j.g.m, j.rows_per_share);
+  threadpool_for_workers(tp, tasks * j.shares, gemm_tasks, &j);
+}

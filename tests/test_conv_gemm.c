@@ -1,0 +1,92 @@
+/* The cache-blocked GEMM conv path against the direct path (plain sums of products) on the
+ * same weights, for shapes that exercise its blocking: several k blocks (in_channels x kH x
+ * kW > 384), several pixel blocks, partial panels, panels spanning output rows, strides,
+ * dilation, every padding mode, groups, the in-place pointwise case, output-channel shares
+ * (few pixels, several threads), batch and fused ReLU; with the SIMD and portable kernels. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops/conv2d_internal.h"
+#include "runtime/graph.h"
+#include "tests/test_util.h"
+
+typedef struct {
+  int in_c, out_c, h, w, k, stride, pad, dilation, groups, batch;
+  const char *mode;
+  bool relu;
+} gemm_case;
+
+static const gemm_case cases[] = {
+    {70, 24, 9, 11, 3, 1, 1, 1, 1, 1, "zeros", false},      /* k 630: two k blocks */
+    {64, 40, 7, 7, 3, 2, 1, 1, 1, 2, "zeros", true},        /* stride 2, 4x4 map, batch */
+    {300, 50, 5, 9, 1, 1, 0, 1, 1, 1, "zeros", false},      /* pointwise, partial panel */
+    {40, 36, 30, 33, 5, 1, 2, 1, 1, 1, "reflect", false},   /* k 1000, many pixel blocks */
+    {8, 12, 40, 50, 3, 1, 3, 2, 1, 1, "circular", true},    /* dilation, wide band */
+    {96, 30, 14, 14, 3, 1, 1, 1, 2, 1, "replicate", false}, /* groups, k 432 per group */
+    {512, 96, 3, 3, 3, 1, 1, 1, 1, 1, "zeros", false},      /* k 4608, 9 pixels: shares */
+    {3, 64, 37, 29, 7, 2, 3, 1, 1, 1, "zeros", true},       /* a ResNet stem */
+    {256, 64, 7, 7, 1, 2, 0, 1, 1, 1, "zeros", false},      /* strided 1x1: not in place */
+};
+
+/* A Conv2d (+ ReLU) model of one case with random weights; blob in *blob (caller frees). */
+static cnnrt_model *load_case(const gemm_case *c, float **blob) {
+  size_t weights = (size_t)(c->out_c * c->in_c / c->groups * c->k * c->k);
+  size_t bias_at = (weights * 4 + 63) / 64 * 64, floats = bias_at / 4 + (size_t)c->out_c;
+  *blob = tu_random_floats(floats, (uint64_t)(c->in_c * 1000 + c->out_c));
+  char json[2048];
+  snprintf(json, sizeof json,
+           "{'format': 'cnnrt', 'version': 1, 'weights': 'w.bin', 'input': {'name': 'input', "
+           "'shape': [%d, %d, %d, %d]}, 'nodes': [{'name': 'conv', 'op': 'Conv2d', 'params': "
+           "{'in_channels': %d, 'out_channels': %d, 'kernel_size': %d, 'stride': %d, "
+           "'padding': %d, 'dilation': %d, 'groups': %d, 'padding_mode': '%s'}, "
+           "'weights': {'weight': {'offset': 0, 'shape': [%d, %d, %d, %d]}, 'bias': {'offset': "
+           "%zu, 'shape': [%d]}}}%s]}",
+           c->batch, c->in_c, c->h, c->w, c->in_c, c->out_c, c->k, c->stride, c->pad, c->dilation,
+           c->groups, c->mode, c->out_c, c->in_c / c->groups, c->k, c->k, bias_at, c->out_c,
+           c->relu ? ", {'name': 'relu', 'op': 'ReLU'}" : "");
+  return tu_load(json, *blob, floats * sizeof(float));
+}
+
+ParameterizedTestParameters(conv_gemm, matches_direct) {
+  TU_ROW_PARAMS(cases);
+}
+
+ParameterizedTest(size_t *row, conv_gemm, matches_direct) {
+  const gemm_case *c = &cases[*row];
+  size_t in_count = (size_t)(c->batch * c->in_c * c->h * c->w), n_gemm, n_direct;
+  float *input = tu_random_floats(in_count, 11), *blob_g, *blob_d;
+  setenv("CNNRT_CONV_PATH", "gemm", 1);
+  cnnrt_model *gemm = load_case(c, &blob_g);
+  setenv("CNNRT_CONV_PATH", "direct", 1);
+  cnnrt_model *direct = load_case(c, &blob_d);
+  unsetenv("CNNRT_CONV_PATH");
+  cr_assert_eq(((const conv2d_params *)gemm->nodes[0].params)->path, CONV_GEMM,
+               "case %zu does not take the GEMM path", *row);
+  cr_assert_eq(((const conv2d_params *)direct->nodes[0].params)->path, CONV_DIRECT);
+  float *want = tu_run(direct, 1, (size_t)c->batch, input, &n_direct);
+  float *first = NULL;
+  for (int pass = 0; pass < 4; pass++) {
+    int threads = pass % 2 ? 3 : 1;
+    bool portable = pass >= 2;
+    gemm_force_portable(portable);
+    float *got = tu_run(gemm, threads, (size_t)c->batch, input, &n_gemm);
+    cr_assert_eq(n_gemm, n_direct);
+    char what[128];
+    snprintf(what, sizeof what, "case %zu (%d->%d, %dx%d, k%d s%d), %d threads, %s kernel", *row,
+             c->in_c, c->out_c, c->h, c->w, c->k, c->stride, threads,
+             portable ? "portable" : "default");
+    tu_assert_close(what, got, want, n_gemm);
+    if (pass == 1) /* the thread count (and the output-channel split) changes no bit */
+      cr_assert(memcmp(got, first, n_gemm * sizeof(float)) == 0, "%s differs from 1 thread", what);
+    if (pass == 0)
+      first = got;
+    else
+      free(got);
+  }
+  gemm_force_portable(false);
+  free(first), free(want), free(input), free(blob_g), free(blob_d);
+  cnnrt_model_free(gemm);
+  cnnrt_model_free(direct);
+}
