@@ -69,12 +69,15 @@ static bool make_geometry(const conv2d_params *p, size_t oh, size_t ow, geometry
     size_t floats;
     if (!mul_size(channels, g->band_rows, &floats) || !mul_size(floats, g->band_width, &floats))
       return false;
-    g->band_floats = g->pointwise ? 0 : floats;
+    /* + GEMM_NR: pack_from_band copies whole panel rows, reading past a short run */
+    g->band_floats = g->pointwise ? 0 : floats + GEMM_NR;
     if (g->band_floats <= BAND_TARGET_FLOATS || g->block_panels == 1) break;
     g->block_panels /= 2;
   }
   g->blocks = div_up(panels, g->block_panels);
-  return mul_size(g->block_panels * GEMM_NR, g->kc, &g->pack_floats);
+  /* + GEMM_NR: the last packed row's excess (see pack_from_band) */
+  return mul_size(g->block_panels * GEMM_NR, g->kc, &g->pack_floats) &&
+         add_size(g->pack_floats, GEMM_NR, &g->pack_floats);
 }
 
 bool conv_gemm_scratch_floats(const conv2d_params *p, size_t oh, size_t ow, size_t *floats) {
@@ -158,7 +161,10 @@ static inline void copy_run(float *dst, const float *src, size_t n) {
 }
 
 /* Packs im2col rows [k0, k0 + kc) of one panel (ncols output pixels) from the band:
- * row r = (channel, ki, kj) reads band plane `channel` shifted by (ki, kj). */
+ * row r = (channel, ki, kj) reads band plane `channel` shifted by (ki, kj). At stride 1
+ * each run of a row is copied as a whole panel row of GEMM_NR floats (two vector moves):
+ * what lands past the run is overwritten by the next run, the zero tail or the next row,
+ * and reads and writes stay inside the slot thanks to GEMM_NR floats of slack each. */
 static void pack_from_band(const gemm_job *j, const float *band, const segment *seg, size_t n_seg,
                            size_t ncols, size_t k0, size_t kc, float *dst) {
   const conv2d_params *p = j->p;
@@ -175,8 +181,8 @@ static void pack_from_band(const gemm_job *j, const float *band, const segment *
       for (size_t s = 0; s < n_seg; s++) {
         const float *from = src + seg[s].base;
         float *to = dst + seg[s].first;
-        if (sw == 1)
-          copy_run(to, from, seg[s].count);
+        if (sw == 1) /* a whole panel row: the excess is overwritten by the next run */
+          memcpy(to, from, GEMM_NR * sizeof(float));
         else
           for (size_t i = 0; i < seg[s].count; i++) to[i] = from[i * sw];
       }
