@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "loader/json_util.h"
 #include "loader/loader.h"
+#include "runtime/big_alloc.h"
 #include "runtime/checked.h"
 #include "runtime/limits.h"
 
@@ -42,8 +43,7 @@ static cnnrt_status copy_blob(const void *bytes, size_t len, cnnrt_model *m, con
   cnnrt_status st;
   if ((st = limit_check(CNNRT_LIMIT_WEIGHTS_BYTES, len, e, "the weight blob"))) return st;
   if (len == 0) return CNNRT_OK;
-  if (!align_size(len, BLOB_ALIGNMENT, &padded) ||
-      !(m->blob = aligned_alloc(BLOB_ALIGNMENT, padded)))
+  if (!align_size(len, BLOB_ALIGNMENT, &padded) || !(m->blob = big_alloc(padded)))
     return err_set(e, CNNRT_ERR_MEMORY, "out of memory for a %zu-byte weight blob", len);
   memcpy(m->blob, bytes, len);
   m->blob_bytes = len;
@@ -118,8 +118,7 @@ cnnrt_status loader_read_file(const char *path, cnnrt_limit limit, const char *w
     st = limit_check(limit, (uint64_t)info.st_size, &e, "the %s", what);
   if (st == CNNRT_OK) {
     size = (size_t)info.st_size;
-    if (!align_size(size + 1, BLOB_ALIGNMENT, &padded) ||
-        !(buf = aligned_alloc(BLOB_ALIGNMENT, padded)))
+    if (!align_size(size + 1, BLOB_ALIGNMENT, &padded) || !(buf = big_alloc(padded)))
       st = err_set(NULL, CNNRT_ERR_MEMORY, "%s: out of memory for a %zu-byte %s", path, size, what);
   }
   if (st == CNNRT_OK && !read_all(fd, buf, size))

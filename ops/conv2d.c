@@ -3,6 +3,7 @@
  * The kernels are in conv2d_run.c. */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ops/fusion.h"
 #include "ops/attr.h"
@@ -108,6 +109,14 @@ static cnnrt_status parse_conv2d(const attr_reader *a, void *params, const err_c
   return CNNRT_OK;
 }
 
+/* scaled = weight * weight_scale[out channel], as a folded BatchNorm asks. */
+static void scale_weights(const conv2d_params *p, float *scaled) {
+  size_t per_channel = shape_numel(&p->weight.shape) / (size_t)p->out_channels;
+  for (size_t oc = 0; oc < (size_t)p->out_channels; oc++)
+    for (size_t i = 0; i < per_channel; i++)
+      scaled[oc * per_channel + i] = p->weight.data[oc * per_channel + i] * p->weight_scale[oc];
+}
+
 /* The kernel for the output size, and its packed weights (after BatchNorm folding). */
 static cnnrt_status prepare_conv2d(void *params, const shape *in, int n_in,
                                    const weight_allocator *w, const err_ctx *e) {
@@ -118,10 +127,29 @@ static cnnrt_status prepare_conv2d(void *params, const shape *in, int n_in,
       window_output_size(&p->axis[1], (int64_t)in->dim[3], "width", &ow, e))
     return err_set(e, CNNRT_ERR_SHAPE, "output size changed after inference");
   conv2d_choose_path(p, (size_t)oh, (size_t)ow);
-  if (!conv2d_packed_floats(p)) return CNNRT_OK;
+  size_t count = shape_numel(&p->weight.shape);
+  if (!conv2d_packed_floats(p)) { /* the kernel reads the weights as they are */
+    if (!p->weight_scale) return CNNRT_OK;
+    float *scaled = w->alloc_floats(w->owner, count);
+    if (!scaled) return err_set(e, CNNRT_ERR_MEMORY, "out of memory scaling the weights");
+    scale_weights(p, scaled);
+    p->weight.data = scaled;
+    p->weight_scale = NULL;
+    return CNNRT_OK;
+  }
   float *packed = w->alloc_floats(w->owner, conv2d_packed_floats(p));
   if (!packed) return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
-  conv2d_pack_weights(p, packed);
+  if (p->path == CONV_WINOGRAD && p->weight_scale) { /* transforms the scaled weights */
+    float *scaled = malloc(count * sizeof *scaled);
+    if (!scaled) return err_set(e, CNNRT_ERR_MEMORY, "out of memory scaling the weights");
+    const float *raw = p->weight.data;
+    scale_weights(p, scaled);
+    p->weight.data = scaled;
+    conv2d_pack_weights(p, packed);
+    p->weight.data = raw;
+    free(scaled);
+  } else
+    conv2d_pack_weights(p, packed); /* the GEMM packer applies weight_scale itself */
   return CNNRT_OK;
 }
 
@@ -183,24 +211,19 @@ const op_def op_conv2d = {.name = "Conv2d",
                           .macs = macs_conv2d,
                           .run = conv2d_run};
 
-size_t conv2d_weight_count(const void *params) {
-  return shape_numel(&((const conv2d_params *)params)->weight.shape);
-}
-
 size_t conv2d_out_channels(const void *params) {
   return (size_t)((const conv2d_params *)params)->out_channels;
 }
 
-void conv2d_absorb_affine(void *params, const float *scale, const float *shift, float *new_weight,
+void conv2d_absorb_affine(void *params, const float *scale, const float *shift, float *new_scale,
                           float *new_bias) {
   conv2d_params *p = params;
-  size_t per_channel = conv2d_weight_count(p) / (size_t)p->out_channels;
   for (size_t oc = 0; oc < (size_t)p->out_channels; oc++) {
-    for (size_t i = 0; i < per_channel; i++)
-      new_weight[oc * per_channel + i] = p->weight.data[oc * per_channel + i] * scale[oc];
+    /* a second BatchNorm in a row scales the first one's scale */
+    new_scale[oc] = p->weight_scale ? p->weight_scale[oc] * scale[oc] : scale[oc];
     new_bias[oc] = (p->has_bias ? p->bias.data[oc] : 0.0f) * scale[oc] + shift[oc];
   }
-  p->weight.data = new_weight;
+  p->weight_scale = new_scale;
   p->bias.data = new_bias;
   p->bias.shape.rank = 1;
   p->bias.shape.dim[0] = (size_t)p->out_channels;

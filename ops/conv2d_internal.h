@@ -24,6 +24,9 @@ typedef struct {
   window_axis axis[2]; /* [0] = height, [1] = width */
   padding_mode mode;
   weight_ref weight, bias;
+  /* NULL, or a folded BatchNorm's per-output-channel factor of the weights (applied when
+   * they are packed; the kernels that read weight directly get a scaled copy) */
+  const float *weight_scale;
   bool has_bias;
   conv_path path;
   /* CONV_GEMM: per group, the group's weights packed for the micro-kernel; CONV_WINOGRAD:

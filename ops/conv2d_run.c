@@ -59,7 +59,9 @@ void conv2d_pack_weights(conv2d_params *p, float *packed) {
     winograd_pack_weights(p, packed);
   else
     for (size_t g = 0; g < (size_t)p->groups; g++)
-      gemm_pack_a(p->weight.data + g * m * k, k, m, k, packed + g * gemm_packed_a_floats(m, k));
+      gemm_pack_a_scaled(p->weight.data + g * m * k, k, m, k,
+                         p->weight_scale ? p->weight_scale + g * m : NULL,
+                         packed + g * gemm_packed_a_floats(m, k));
   p->packed = packed;
 }
 

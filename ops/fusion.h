@@ -14,12 +14,12 @@ extern const op_def op_batchnorm2d;
 bool batchnorm2d_affine(const void *params, size_t *channels, float *scale, float *shift);
 size_t batchnorm2d_channels(const void *params);
 
-/* Makes a Conv2d compute conv(x) * scale[oc] + shift[oc]: writes the scaled weights and
- * the bias into the caller-owned buffers (sized by the two counts) and points the conv at
- * them. Fusion runs before prepare, so the weights are packed once, already scaled. */
-size_t conv2d_weight_count(const void *params);
+/* Makes a Conv2d compute conv(x) * scale[oc] + shift[oc]: writes its per-channel weight
+ * scale and its bias into the caller-owned buffers (out_channels floats each) and points
+ * the conv at them. The weights themselves are scaled when prepare packs them (no copy of
+ * the model's weights is made for the packed kernels). */
 size_t conv2d_out_channels(const void *params);
-void conv2d_absorb_affine(void *params, const float *scale, const float *shift, float *new_weight,
+void conv2d_absorb_affine(void *params, const float *scale, const float *shift, float *new_scale,
                           float *new_bias);
 
 /* The clamp [min, max] of a ReLU / ReLU6 node; false for any other op. */

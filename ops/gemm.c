@@ -11,10 +11,26 @@ size_t gemm_packed_a_floats(size_t m, size_t k) {
 }
 
 void gemm_pack_a(const float *a, size_t lda, size_t m, size_t k, float *packed) {
-  for (size_t row0 = 0; row0 < m; row0 += GEMM_MR)
-    for (size_t p = 0; p < k; p++)
-      for (size_t r = 0; r < GEMM_MR; r++)
-        *packed++ = row0 + r < m ? a[(row0 + r) * lda + p] : 0.0f;
+  gemm_pack_a_scaled(a, lda, m, k, NULL, packed);
+}
+
+void gemm_pack_a_scaled(const float *a, size_t lda, size_t m, size_t k, const float *row_scale,
+                        float *packed) {
+  for (size_t row0 = 0; row0 < m; row0 += GEMM_MR) {
+    size_t rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
+    /* row by row (sequential reads), each value to its place in the k-major panel */
+    for (size_t r = 0; r < GEMM_MR; r++) {
+      const float *src = a + (row0 + r) * lda;
+      float *dst = packed + r;
+      if (r >= rows)
+        for (size_t p = 0; p < k; p++) dst[p * GEMM_MR] = 0.0f;
+      else if (row_scale)
+        for (size_t p = 0; p < k; p++) dst[p * GEMM_MR] = src[p] * row_scale[row0 + r];
+      else
+        for (size_t p = 0; p < k; p++) dst[p * GEMM_MR] = src[p];
+    }
+    packed += GEMM_MR * k;
+  }
 }
 
 size_t gemm_packed_b_floats(size_t k, size_t n) {

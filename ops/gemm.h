@@ -26,6 +26,9 @@ size_t gemm_packed_a_floats(size_t m, size_t k);
 
 /* Packs row-major A (row stride lda) into ceil(m / MR) panels of k x MR (zero padded). */
 void gemm_pack_a(const float *a, size_t lda, size_t m, size_t k, float *packed);
+/* gemm_pack_a with each row multiplied by row_scale[row] (NULL: by 1). */
+void gemm_pack_a_scaled(const float *a, size_t lda, size_t m, size_t k, const float *row_scale,
+                        float *packed);
 
 /* Floats needed to pack B = W^T for an n x k row-major W (Linear weights). */
 size_t gemm_packed_b_floats(size_t k, size_t n);

@@ -38,13 +38,13 @@ static cnnrt_status fold_batchnorm(cnnrt_model *m, const size_t *readers, size_t
       conv2d_out_channels(conv->params) != batchnorm2d_channels(norm->params) ||
       !batchnorm2d_affine(norm->params, &channels, scale, shift))
     return CNNRT_OK; /* a channel mismatch is reported by shape inference */
-  float *weight = graph_alloc_floats(m, conv2d_weight_count(conv->params));
-  float *bias = weight ? graph_alloc_floats(m, channels) : NULL;
+  float *new_scale = graph_alloc_floats(m, channels);
+  float *bias = new_scale ? graph_alloc_floats(m, channels) : NULL;
   if (!bias) {
     err_ctx e = graph_node_ctx(m, bn);
     return err_set(&e, CNNRT_ERR_MEMORY, "out of memory folding into '%s'", conv->name);
   }
-  conv2d_absorb_affine(conv->params, scale, shift, weight, bias);
+  conv2d_absorb_affine(conv->params, scale, shift, new_scale, bias);
   norm->fused = true;
   return CNNRT_OK;
 }

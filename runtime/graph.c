@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <stdio.h>
+#include "runtime/big_alloc.h"
 #include "runtime/checked.h"
 #include "runtime/limits.h"
 
@@ -79,7 +80,7 @@ float *graph_alloc_floats(cnnrt_model *m, size_t count) {
   size_t bytes;
   if (!mul_size(count, sizeof(float), &bytes) || !align_size(bytes ? bytes : 1, 64, &bytes))
     return NULL;
-  float *data = aligned_alloc(64, bytes);
+  float *data = big_alloc(bytes);
   if (data) m->owned[m->owned_count++] = data;
   return data;
 }

@@ -1,6 +1,7 @@
 /* Sessions: creation (plan + one arena + thread pool) and the scheduler that runs nodes. */
 #include <stdlib.h>
 #include <string.h>
+#include "runtime/big_alloc.h"
 #include "runtime/checked.h"
 #include "runtime/planner.h"
 #include "runtime/session.h"
@@ -21,8 +22,7 @@ cnnrt_status cnnrt_session_create_batch(const cnnrt_model *m, int threads, size_
   s->model = m;
   s->batch = batch;
   cnnrt_status st = session_plan_build(m, batch, threads < 1 ? 1 : threads, &s->plan);
-  if (st == CNNRT_OK && s->plan.arena_bytes > 0 &&
-      !(s->arena = aligned_alloc(PLANNER_ALIGNMENT, s->plan.arena_bytes)))
+  if (st == CNNRT_OK && s->plan.arena_bytes > 0 && !(s->arena = big_alloc(s->plan.arena_bytes)))
     st = err_set(NULL, CNNRT_ERR_MEMORY, "%s: cannot allocate a %zu-byte arena for batch %zu",
                  m->source, s->plan.arena_bytes, batch);
   if (st == CNNRT_OK) st = threadpool_create(threads, &s->pool);
