@@ -1,13 +1,15 @@
-/* Persistent worker threads; one parallel loop at a time, split into one contiguous chunk
- * per thread (chunk i is meant for worker i, chunk 0 for the caller).
+/* Persistent worker threads running one parallel loop at a time.
+ *
+ * A loop of n items is cut into up to CHUNKS_PER_THREAD chunks per thread (contiguous
+ * item ranges, fixed by n and the thread count alone) that threads claim one at a time
+ * from a shared counter: a thread that finishes early, or a caller whose worker was
+ * descheduled on a busy machine, takes the next chunk instead of waiting. Whoever runs
+ * a chunk computes the same items in the same order, so results stay bit-identical;
+ * per-thread scratch follows the thread that runs (the caller always uses slot 0).
  *
  * Workers spin briefly on an atomic generation counter before sleeping on a condition
  * variable, so back-to-back loops of a small model (a few microseconds each) do not pay a
- * futex wake-up per layer; idle pools still sleep. A chunk is claimed before it runs, and
- * the caller claims and runs the chunks of workers that have not started yet: on a loaded
- * machine a descheduled worker delays nothing. Whoever runs chunk i computes the same
- * items in the same order, so results stay bit-identical; per-thread scratch follows the
- * thread that runs (the caller always uses slot 0). */
+ * futex wake-up per layer; idle pools still sleep. */
 #include "runtime/threadpool.h"
 
 #include <pthread.h>
@@ -20,6 +22,9 @@
 /* Spin iterations before a worker sleeps (~0.5 ms) and before the caller yields. */
 #define WORKER_SPINS 20000
 #define CALLER_SPINS 2000
+/* Chunks per thread: enough to even out unequal items, few enough that claiming one (an
+ * atomic on a shared line) costs nothing next to it. */
+#define CHUNKS_PER_THREAD 4
 
 #if defined(__x86_64__) || defined(__i386__)
 #define CPU_RELAX() __builtin_ia32_pause()
@@ -39,31 +44,40 @@ struct threadpool {
   pthread_mutex_t lock;
   pthread_cond_t work_ready;
   atomic_ulong generation; /* bumped for every loop, so workers see each loop once */
-  atomic_int done;         /* chunks finished in the current loop */
-  atomic_ulong *claimed;   /* per chunk: the last generation whose chunk was claimed */
-  atomic_int sleepers;     /* workers that may be waiting on work_ready */
+  /* (generation << 32) | next unclaimed chunk of the current loop: claiming checks the
+   * generation, so a worker that wakes late never takes a chunk of a later loop */
+  atomic_ullong next;
+  atomic_size_t done;  /* chunks finished in the current loop */
+  atomic_int sleepers; /* workers that may be waiting on work_ready */
   atomic_bool stopping;
   /* The current loop, published before generation is bumped. */
   parallel_worker_fn fn;
   void *ctx;
   size_t n;
+  atomic_size_t chunks; /* read before a claim, maybe while the next loop sets it */
 };
 
-/* The [begin, end) chunk of n items for thread index of threads. */
-static void chunk_of(size_t n, int threads, int index, size_t *begin, size_t *end) {
-  size_t t = (size_t)threads, i = (size_t)index;
-  *begin = n / t * i + (i < n % t ? i : n % t);
-  *end = *begin + n / t + (i < n % t ? 1 : 0);
+/* The [begin, end) items of chunk index of chunks over n items. */
+static void chunk_of(size_t n, size_t chunks, size_t index, size_t *begin, size_t *end) {
+  *begin = n / chunks * index + (index < n % chunks ? index : n % chunks);
+  *end = *begin + n / chunks + (index < n % chunks ? 1 : 0);
 }
 
-/* Runs chunk index of generation gen as worker slot if nobody claimed it yet. */
-static void try_run_chunk(threadpool *tp, unsigned long gen, int index, int slot) {
-  unsigned long expected = gen - 1;
-  if (!atomic_compare_exchange_strong(&tp->claimed[index], &expected, gen)) return;
-  size_t begin, end;
-  chunk_of(tp->n, tp->threads, index, &begin, &end);
-  if (begin < end) tp->fn(tp->ctx, slot, begin, end);
-  atomic_fetch_add_explicit(&tp->done, 1, memory_order_release);
+/* Claims and runs chunks of loop gen (32 bits of it) as worker slot until none is left. */
+static void run_chunks(threadpool *tp, unsigned long long gen, int slot) {
+  unsigned long long seen = atomic_load_explicit(&tp->next, memory_order_acquire);
+  for (;;) {
+    size_t chunks = atomic_load_explicit(&tp->chunks, memory_order_relaxed);
+    if (seen >> 32 != (gen & 0xffffffffu) || (seen & 0xffffffffu) >= chunks) return;
+    if (!atomic_compare_exchange_weak_explicit(&tp->next, &seen, seen + 1, memory_order_acq_rel,
+                                               memory_order_acquire))
+      continue; /* seen now holds the current value */
+    size_t begin, end;
+    chunk_of(tp->n, chunks, (size_t)(seen & 0xffffffffu), &begin, &end);
+    tp->fn(tp->ctx, slot, begin, end);
+    atomic_fetch_add_explicit(&tp->done, 1, memory_order_release);
+    seen = atomic_load_explicit(&tp->next, memory_order_acquire);
+  }
 }
 
 /* Waits until the generation differs from seen (or the pool stops); returns it. */
@@ -90,7 +104,7 @@ static void *worker_main(void *arg) {
   for (;;) {
     seen = wait_for_work(tp, seen);
     if (atomic_load(&tp->stopping)) break;
-    try_run_chunk(tp, seen, w->index, w->index);
+    run_chunks(tp, seen, w->index);
   }
   return NULL;
 }
@@ -116,10 +130,6 @@ cnnrt_status threadpool_create(int threads, threadpool **out) {
   tp->threads = threads < 1 ? 1 : threads;
   pthread_mutex_init(&tp->lock, NULL);
   pthread_cond_init(&tp->work_ready, NULL);
-  if (!(tp->claimed = calloc((size_t)tp->threads, sizeof *tp->claimed))) {
-    free(tp);
-    return err_set(NULL, CNNRT_ERR_MEMORY, "out of memory creating a thread pool");
-  }
   if (tp->threads > 1) {
     tp->workers = calloc((size_t)tp->threads - 1, sizeof *tp->workers);
     if (!tp->workers) {
@@ -147,7 +157,6 @@ void threadpool_free(threadpool *tp) {
   pthread_mutex_destroy(&tp->lock);
   pthread_cond_destroy(&tp->work_ready);
   free(tp->workers);
-  free(tp->claimed);
   free(tp);
 }
 
@@ -161,15 +170,21 @@ void threadpool_for_workers(threadpool *tp, size_t n, parallel_worker_fn fn, voi
     fn(ctx, 0, 0, n);
     return;
   }
+  size_t max_chunks = (size_t)tp->threads * CHUNKS_PER_THREAD;
   tp->fn = fn;
   tp->ctx = ctx;
   tp->n = n;
+  size_t chunks = n < max_chunks ? n : max_chunks;
+  atomic_store_explicit(&tp->chunks, chunks, memory_order_relaxed);
   atomic_store_explicit(&tp->done, 0, memory_order_relaxed);
-  unsigned long gen = atomic_fetch_add(&tp->generation, 1) + 1; /* publishes the loop */
+  unsigned long gen = atomic_load(&tp->generation) + 1;
+  atomic_store_explicit(&tp->next, (unsigned long long)(gen & 0xffffffffu) << 32,
+                        memory_order_release);
+  atomic_store(&tp->generation, gen); /* publishes the loop */
   wake_sleepers(tp);
-  for (int i = 0; i < tp->threads; i++) try_run_chunk(tp, gen, i, 0); /* 0 first, then steal */
+  run_chunks(tp, gen, 0);
   /* spin while the others finish; yield the core if one of them was descheduled */
-  for (int i = 0; atomic_load_explicit(&tp->done, memory_order_acquire) < tp->threads; i++) {
+  for (int i = 0; atomic_load_explicit(&tp->done, memory_order_acquire) < chunks; i++) {
     if (i < CALLER_SPINS)
       CPU_RELAX();
     else

@@ -18,13 +18,14 @@ cnnrt_status threadpool_create(int threads, threadpool **out);
 void threadpool_free(threadpool *tp);
 int threadpool_size(const threadpool *tp);
 
-/* Calls fn over [0, n) split into contiguous chunks, one per thread (the caller's thread
- * takes the first); returns when all are done. Each item must be computed the same way
- * whatever chunk it lands in, so results never depend on the thread count.
- * tp may be NULL (serial). */
+/* Calls fn over [0, n) split into contiguous chunks (a few per thread) that the threads,
+ * the caller's included, claim one by one; returns when all are done. Each item must be
+ * computed the same way whatever chunk it lands in and whichever thread runs it, so
+ * results never depend on the thread count. tp may be NULL (serial). */
 void threadpool_for(threadpool *tp, size_t n, parallel_fn fn, void *ctx);
 
-/* threadpool_for whose chunks also receive the worker index: chunk i runs on worker i. */
+/* threadpool_for whose chunks also receive the index of the thread running them (0 for
+ * the caller), for per-thread scratch. */
 void threadpool_for_workers(threadpool *tp, size_t n, parallel_worker_fn fn, void *ctx);
 
 #endif
