@@ -100,6 +100,10 @@ CNNRT_API int cnnrt_model_output_is_probability(const cnnrt_model *m);
 CNNRT_API size_t cnnrt_model_node_count(const cnnrt_model *m);
 CNNRT_API const char *cnnrt_model_node_name(const cnnrt_model *m, size_t node);
 CNNRT_API const char *cnnrt_model_node_op(const cnnrt_model *m, size_t node);
+/* The kernel chosen at load for an op that has several: "gemm", "winograd", "depthwise"
+ * or "direct" for Conv2d, "gemm" for Linear; "" for other ops and fused nodes; NULL for
+ * a bad node. */
+CNNRT_API const char *cnnrt_model_node_kernel(const cnnrt_model *m, size_t node);
 /* Output shape of a node at the declared batch size (rank in *rank, dims up to max_dims). */
 CNNRT_API cnnrt_status cnnrt_model_node_shape(const cnnrt_model *m, size_t node, size_t *dims,
                                               int max_dims, int *rank);

@@ -102,24 +102,20 @@ static void run_adaptive_max(const void *params, const tensor *in, int n_in, ten
   pool2d_run(params, window_max, in, out, tp);
 }
 
-const op_def op_adaptiveavgpool2d = {"AdaptiveAvgPool2d",
-                                     1,
-                                     1,
-                                     sizeof(adaptive_params),
-                                     0,
-                                     parse_adaptive_avg,
-                                     infer_adaptive,
-                                     NULL,
-                                     run_adaptive_avg,
-                                     NULL};
+const op_def op_adaptiveavgpool2d = {.name = "AdaptiveAvgPool2d",
+                                     .min_inputs = 1,
+                                     .max_inputs = 1,
+                                     .params_size = sizeof(adaptive_params),
+                                     .flags = 0,
+                                     .parse = parse_adaptive_avg,
+                                     .infer = infer_adaptive,
+                                     .run = run_adaptive_avg};
 
-const op_def op_adaptivemaxpool2d = {"AdaptiveMaxPool2d",
-                                     1,
-                                     1,
-                                     sizeof(adaptive_params),
-                                     0,
-                                     parse_adaptive_max,
-                                     infer_adaptive,
-                                     NULL,
-                                     run_adaptive_max,
-                                     NULL};
+const op_def op_adaptivemaxpool2d = {.name = "AdaptiveMaxPool2d",
+                                     .min_inputs = 1,
+                                     .max_inputs = 1,
+                                     .params_size = sizeof(adaptive_params),
+                                     .flags = 0,
+                                     .parse = parse_adaptive_max,
+                                     .infer = infer_adaptive,
+                                     .run = run_adaptive_max};

@@ -55,6 +55,11 @@ static void run_avgpool2d(const void *params, const tensor *in, int n_in, tensor
   pool2d_run(params, window_avg, in, out, tp);
 }
 
-const op_def op_avgpool2d = {
-    "AvgPool2d",   1,   1, sizeof(avgpool2d_params), 0, parse_avgpool2d, infer_avgpool2d, NULL,
-    run_avgpool2d, NULL};
+const op_def op_avgpool2d = {.name = "AvgPool2d",
+                             .min_inputs = 1,
+                             .max_inputs = 1,
+                             .params_size = sizeof(avgpool2d_params),
+                             .flags = 0,
+                             .parse = parse_avgpool2d,
+                             .infer = infer_avgpool2d,
+                             .run = run_avgpool2d};

@@ -109,6 +109,11 @@ static cnnrt_status parse_conv2d(const attr_reader *a, void *params, const err_c
   return CNNRT_OK;
 }
 
+static const char *kernel_conv2d(const void *params) {
+  static const char *const names[] = {"gemm", "winograd", "depthwise", "direct"};
+  return names[((const conv2d_params *)params)->path];
+}
+
 /* scaled = weight * weight_scale[out channel], as a folded BatchNorm asks. */
 static void scale_weights(const conv2d_params *p, float *scaled) {
   size_t per_channel = shape_numel(&p->weight.shape) / (size_t)p->out_channels;
@@ -208,6 +213,7 @@ const op_def op_conv2d = {.name = "Conv2d",
                           .parse = parse_conv2d,
                           .infer = infer_conv2d,
                           .prepare = prepare_conv2d,
+                          .kernel = kernel_conv2d,
                           .macs = macs_conv2d,
                           .run = conv2d_run};
 

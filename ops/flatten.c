@@ -35,6 +35,10 @@ static cnnrt_status infer_flatten(const void *params, const shape *in, int n_in,
   return CNNRT_OK;
 }
 
-const op_def op_flatten = {
-    "Flatten", 1,    1,   sizeof(flatten_params), OP_VIEW, parse_flatten, infer_flatten,
-    NULL,      NULL, NULL};
+const op_def op_flatten = {.name = "Flatten",
+                           .min_inputs = 1,
+                           .max_inputs = 1,
+                           .params_size = sizeof(flatten_params),
+                           .flags = OP_VIEW,
+                           .parse = parse_flatten,
+                           .infer = infer_flatten};

@@ -110,6 +110,11 @@ static void run_linear(const void *params, const tensor *in, int n_in, tensor *o
   threadpool_for(tp, ((size_t)p->out_features + GEMM_NR - 1) / GEMM_NR, gemm_features, &j);
 }
 
+static const char *kernel_linear(const void *params) {
+  (void)params;
+  return "gemm";
+}
+
 const op_def op_linear = {.name = "Linear",
                           .min_inputs = 1,
                           .max_inputs = 1,
@@ -117,7 +122,8 @@ const op_def op_linear = {.name = "Linear",
                           .parse = parse_linear,
                           .infer = infer_linear,
                           .macs = macs_linear,
-                          .run = run_linear};
+                          .run = run_linear,
+                          .kernel = kernel_linear};
 
 void linear_absorb_clamp(void *params, float min, float max) {
   linear_params *p = params;

@@ -80,6 +80,11 @@ static void run_maxpool2d(const void *params, const tensor *in, int n_in, tensor
     pool2d_run(params, window_max, in, out, tp);
 }
 
-const op_def op_maxpool2d = {
-    "MaxPool2d",   1,   1, sizeof(maxpool2d_params), 0, parse_maxpool2d, infer_maxpool2d, NULL,
-    run_maxpool2d, NULL};
+const op_def op_maxpool2d = {.name = "MaxPool2d",
+                             .min_inputs = 1,
+                             .max_inputs = 1,
+                             .params_size = sizeof(maxpool2d_params),
+                             .flags = 0,
+                             .parse = parse_maxpool2d,
+                             .infer = infer_maxpool2d,
+                             .run = run_maxpool2d};

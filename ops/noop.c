@@ -31,13 +31,31 @@ static cnnrt_status infer_same(const void *params, const shape *in, int n_in, sh
   return CNNRT_OK;
 }
 
-const op_def op_identity = {"Identity",     1,          1,    0,    OP_VIEW,
-                            parse_identity, infer_same, NULL, NULL, NULL};
-const op_def op_dropout = {
-    "Dropout", 1, 1, sizeof(dropout_params), OP_VIEW, parse_dropout, infer_same, NULL, NULL, NULL};
-const op_def op_dropout2d = {
-    "Dropout2d", 1,    1,   sizeof(dropout_params), OP_VIEW, parse_dropout, infer_same,
-    NULL,        NULL, NULL};
-const op_def op_alphadropout = {
-    "AlphaDropout", 1,    1,   sizeof(dropout_params), OP_VIEW, parse_dropout, infer_same,
-    NULL,           NULL, NULL};
+const op_def op_identity = {.name = "Identity",
+                            .min_inputs = 1,
+                            .max_inputs = 1,
+                            .params_size = 0,
+                            .flags = OP_VIEW,
+                            .parse = parse_identity,
+                            .infer = infer_same};
+const op_def op_dropout = {.name = "Dropout",
+                           .min_inputs = 1,
+                           .max_inputs = 1,
+                           .params_size = sizeof(dropout_params),
+                           .flags = OP_VIEW,
+                           .parse = parse_dropout,
+                           .infer = infer_same};
+const op_def op_dropout2d = {.name = "Dropout2d",
+                             .min_inputs = 1,
+                             .max_inputs = 1,
+                             .params_size = sizeof(dropout_params),
+                             .flags = OP_VIEW,
+                             .parse = parse_dropout,
+                             .infer = infer_same};
+const op_def op_alphadropout = {.name = "AlphaDropout",
+                                .min_inputs = 1,
+                                .max_inputs = 1,
+                                .params_size = sizeof(dropout_params),
+                                .flags = OP_VIEW,
+                                .parse = parse_dropout,
+                                .infer = infer_same};

@@ -88,6 +88,9 @@ typedef struct op_def {
    * sizes scratch for a session; the input shapes are those at the model's batch. */
   cnnrt_status (*prepare)(void *params, const shape *in, int n_in, const weight_allocator *w,
                           const err_ctx *e);
+  /* NULL, or the name of the kernel chosen for these parameters ("gemm", "winograd", ...)
+   * for summaries and profiles. */
+  const char *(*kernel)(const void *params);
 } op_def;
 
 /* Looks an op up by name; NULL when unknown. */

@@ -69,6 +69,11 @@ static void run_prelu(const void *params, const tensor *in, int n_in, tensor *ou
   threadpool_for(tp, j.inner ? numel / j.inner : 0, prelu_planes, &j);
 }
 
-const op_def op_prelu = {"PReLU",        1,           1,           sizeof(prelu_params),
-                         OP_ELEMENTWISE, parse_prelu, infer_prelu, NULL,
-                         run_prelu,      NULL};
+const op_def op_prelu = {.name = "PReLU",
+                         .min_inputs = 1,
+                         .max_inputs = 1,
+                         .params_size = sizeof(prelu_params),
+                         .flags = OP_ELEMENTWISE,
+                         .parse = parse_prelu,
+                         .infer = infer_prelu,
+                         .run = run_prelu};

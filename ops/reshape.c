@@ -128,9 +128,18 @@ static cnnrt_status infer_unflatten(const void *params, const shape *in, int n_i
   return CNNRT_OK;
 }
 
-const op_def op_reshape = {"Reshape",     1,    1,    sizeof(sizes), OP_VIEW, parse_reshape,
-                           infer_reshape, NULL, NULL, NULL};
+const op_def op_reshape = {.name = "Reshape",
+                           .min_inputs = 1,
+                           .max_inputs = 1,
+                           .params_size = sizeof(sizes),
+                           .flags = OP_VIEW,
+                           .parse = parse_reshape,
+                           .infer = infer_reshape};
 
-const op_def op_unflatten = {
-    "Unflatten", 1,    1,   sizeof(unflatten_params), OP_VIEW, parse_unflatten, infer_unflatten,
-    NULL,        NULL, NULL};
+const op_def op_unflatten = {.name = "Unflatten",
+                             .min_inputs = 1,
+                             .max_inputs = 1,
+                             .params_size = sizeof(unflatten_params),
+                             .flags = OP_VIEW,
+                             .parse = parse_unflatten,
+                             .infer = infer_unflatten};

@@ -89,19 +89,27 @@ static void run_softmin(const void *params, const tensor *in, int n_in, tensor *
   run_kind(params, in, out, tp, SOFTMIN);
 }
 
-const op_def op_softmax = {
-    "Softmax",   1,   1, sizeof(softmax_params), OP_ELEMENTWISE, parse_softmax, infer_softmax, NULL,
-    run_softmax, NULL};
-const op_def op_log_softmax = {"LogSoftmax",
-                               1,
-                               1,
-                               sizeof(softmax_params),
-                               OP_ELEMENTWISE,
-                               parse_softmax,
-                               infer_softmax,
-                               NULL,
-                               run_log_softmax,
-                               NULL};
-const op_def op_softmin = {
-    "Softmin",   1,   1, sizeof(softmax_params), OP_ELEMENTWISE, parse_softmax, infer_softmax, NULL,
-    run_softmin, NULL};
+const op_def op_softmax = {.name = "Softmax",
+                           .min_inputs = 1,
+                           .max_inputs = 1,
+                           .params_size = sizeof(softmax_params),
+                           .flags = OP_ELEMENTWISE,
+                           .parse = parse_softmax,
+                           .infer = infer_softmax,
+                           .run = run_softmax};
+const op_def op_log_softmax = {.name = "LogSoftmax",
+                               .min_inputs = 1,
+                               .max_inputs = 1,
+                               .params_size = sizeof(softmax_params),
+                               .flags = OP_ELEMENTWISE,
+                               .parse = parse_softmax,
+                               .infer = infer_softmax,
+                               .run = run_log_softmax};
+const op_def op_softmin = {.name = "Softmin",
+                           .min_inputs = 1,
+                           .max_inputs = 1,
+                           .params_size = sizeof(softmax_params),
+                           .flags = OP_ELEMENTWISE,
+                           .parse = parse_softmax,
+                           .infer = infer_softmax,
+                           .run = run_softmin};

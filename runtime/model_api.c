@@ -60,6 +60,12 @@ const char *cnnrt_model_node_op(const cnnrt_model *m, size_t node) {
   return m && node < m->node_count ? m->nodes[node].op->name : NULL;
 }
 
+const char *cnnrt_model_node_kernel(const cnnrt_model *m, size_t node) {
+  if (!m || node >= m->node_count) return NULL;
+  const graph_node *n = &m->nodes[node];
+  return n->fused || !n->op->kernel ? "" : n->op->kernel(n->params);
+}
+
 cnnrt_status cnnrt_model_node_shape(const cnnrt_model *m, size_t node, size_t *dims, int max_dims,
                                     int *rank) {
   if (!m || node >= cnnrt_model_node_count(m))

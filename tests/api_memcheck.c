@@ -74,7 +74,8 @@ static void introspect(const cnnrt_model *m) {
   CHECK(cnnrt_model_input_shape(m, dims) == CNNRT_OK, "input shape");
   CHECK(cnnrt_model_output_shape(m, dims, 6, &rank) == CNNRT_OK, "output shape");
   for (size_t i = 0; i < cnnrt_model_node_count(m); i++) {
-    CHECK(cnnrt_model_node_name(m, i) && cnnrt_model_node_op(m, i), "node %zu", i);
+    CHECK(cnnrt_model_node_name(m, i) && cnnrt_model_node_op(m, i) && cnnrt_model_node_kernel(m, i),
+          "node %zu", i);
     CHECK(cnnrt_model_node_shape(m, i, dims, 6, &rank) == CNNRT_OK, "node shape %zu", i);
     (void)cnnrt_model_node_macs(m, i);
     (void)cnnrt_model_node_param_count(m, i);

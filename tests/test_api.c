@@ -37,6 +37,7 @@ Test(api, null_arguments_on_models) {
   cr_assert_eq(cnnrt_model_node_count(NULL), 0);
   cr_assert_null(cnnrt_model_node_name(NULL, 0));
   cr_assert_null(cnnrt_model_node_op(NULL, 0));
+  cr_assert_null(cnnrt_model_node_kernel(NULL, 0));
   cr_assert_eq(cnnrt_model_node_is_fused(NULL, 0), 0);
   cr_assert_eq(cnnrt_model_node_param_count(NULL, 0), 0);
   cr_assert_eq(cnnrt_model_node_macs(NULL, 0), 0);
@@ -56,6 +57,8 @@ Test(api, bad_arguments_with_a_model) {
   cr_assert_null(cnnrt_model_label(m, 0), "no labels");
   cr_assert_null(cnnrt_model_node_name(m, 1));
   cr_assert_null(cnnrt_model_node_op(m, 1));
+  cr_assert_null(cnnrt_model_node_kernel(m, 1));
+  cr_assert_str_eq(cnnrt_model_node_kernel(m, 0), "", "ReLU has one kernel");
   cr_assert_eq(cnnrt_model_node_is_fused(m, 1), 0);
   cr_assert_eq(cnnrt_model_node_param_count(m, 1), 0);
   cr_assert_eq(cnnrt_model_node_macs(m, 1), 0);

@@ -19,6 +19,8 @@ assert d["batch"] == 4 and d["input_shape"] == [1, 1, 28, 28], (d["batch"], d["i
 assert len(nodes) == 10 and [n["index"] for n in nodes] == list(range(10))
 assert nodes[0]["op"] == "Conv2d" and nodes[0]["inputs"] == [None], nodes[0]
 assert nodes[1]["fused"] is True and nodes[1]["inputs"] == ["features.0"], nodes[1]
+# the kernel chosen at load: 1 -> 16 channels is too few for Winograd, 16 -> 32 at 14x14 is not
+assert [nodes[i]["kernel"] for i in (0, 1, 3, 7)] == ["gemm", "", "winograd", "gemm"], nodes
 # shapes and MACs at the declared batch (as in the text summary), the arena at --batch
 assert d["declared_batch"] == 1 and nodes[0]["shape"] == [1, 16, 28, 28], nodes[0]["shape"]
 assert sum(n["params"] for n in nodes) == d["total"]["params"] == int(sys.argv[1])

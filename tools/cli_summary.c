@@ -11,9 +11,8 @@ static void print_row(const cnnrt_model *m, const cnnrt_session *s, size_t i) {
   cnnrt_model_node_shape(m, i, dims, 8, &rank);
   cli_format_dims(dims, rank, shape_text, sizeof shape_text);
   cnnrt_session_node_arena(s, i, &offset, &bytes);
-  snprintf(op_text, sizeof op_text, "%s%s", cnnrt_model_node_op(m, i),
-           cnnrt_model_node_is_fused(m, i) ? " (fused)" : "");
-  printf("%3zu  %-24s %-19s %-20s %10zu %14" PRIu64 " %12zu %12zu\n", i,
+  cli_op_text(m, i, op_text, sizeof op_text);
+  printf("%3zu  %-24s %-22s %-20s %10zu %14" PRIu64 " %12zu %12zu\n", i,
          cnnrt_model_node_name(m, i), op_text, shape_text, cnnrt_model_node_param_count(m, i),
          cnnrt_model_node_macs(m, i), offset, bytes);
 }
@@ -38,7 +37,7 @@ int cli_summary(const cnnrt_model *m, const cli_options *o) {
   cli_format_dims(out_dims, out_rank, out_text, sizeof out_text);
   printf("model %s: input %s, output %s (declared batch), %zu nodes, summary at batch %zu\n",
          o->model, in_text, out_text, cnnrt_model_node_count(m), batch);
-  printf("%3s  %-24s %-19s %-20s %10s %14s %12s %12s\n", "#", "name", "op", "output shape",
+  printf("%3s  %-24s %-22s %-20s %10s %14s %12s %12s\n", "#", "name", "op", "output shape",
          "params", "MACs", "arena offset", "bytes");
   for (size_t i = 0; i < cnnrt_model_node_count(m); i++) {
     print_row(m, s, i);

@@ -42,6 +42,7 @@ static bool add_node(cJSON *nodes, const cnnrt_model *m, const cnnrt_session *s,
   return cJSON_AddNumberToObject(n, "index", (double)i) &&
          cJSON_AddStringToObject(n, "name", cnnrt_model_node_name(m, i)) &&
          cJSON_AddStringToObject(n, "op", cnnrt_model_node_op(m, i)) &&
+         cJSON_AddStringToObject(n, "kernel", cnnrt_model_node_kernel(m, i)) &&
          cJSON_AddBoolToObject(n, "fused", cnnrt_model_node_is_fused(m, i)) &&
          cJSON_AddItemToObject(n, "inputs", inputs_array(m, i)) &&
          cJSON_AddItemToObject(n, "shape", dims_array(dims, rank)) &&

@@ -11,6 +11,12 @@ void cli_format_dims(const size_t *dims, int rank, char *buf, size_t size) {
   if (n < size) snprintf(buf + n, size - n, "]");
 }
 
+void cli_op_text(const cnnrt_model *m, size_t node, char *buf, size_t size) {
+  const char *kernel = cnnrt_model_node_kernel(m, node);
+  snprintf(buf, size, "%s%s%s%s%s", cnnrt_model_node_op(m, node), kernel[0] ? " [" : "", kernel,
+           kernel[0] ? "]" : "", cnnrt_model_node_is_fused(m, node) ? " (fused)" : "");
+}
+
 void cli_html_escape(FILE *f, const char *s) {
   for (; *s; s++) {
     switch (*s) {

@@ -4,9 +4,14 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include "cnnrt.h"
 
 /* "[1, 16, 28, 28]" into buf (always NUL-terminated, cut when it does not fit). */
 void cli_format_dims(const size_t *dims, int rank, char *buf, size_t size);
+
+/* A node's op for tables: "Conv2d [winograd]" (the kernel chosen at load, for ops with
+ * several), "ReLU (fused)". */
+void cli_op_text(const cnnrt_model *m, size_t node, char *buf, size_t size);
 
 /* Writes s to f with the HTML special characters (& < > " ') escaped. */
 void cli_html_escape(FILE *f, const char *s);
