@@ -10,10 +10,16 @@ faster), effective GFLOP/s (2 x direct-convolution MACs / time) and its share of
 peak measured in the same run (bench/fma_peak.c, one core, times the thread count),
 cnnrt's arena and peak RSS, and the model's load time. Medians: the machine is shared.
 
+A second table splits each model's 1-thread time by the kernel each layer runs on
+(`cnnrt --profile`, `cnnrt --summary --json`): GFLOP/s of the GEMM-path convolutions and
+Linear layers, and the effective GFLOP/s of the Winograd layers (direct-convolution MACs),
+against the FMA peak.
+
     /usr/bin/python3 bench/run_bench.py [--runs 50] [--threads 1,2] [--models a,b]
 """
 
 import argparse
+import json
 import re
 import statistics
 import subprocess
@@ -107,6 +113,28 @@ def cnnrt_case(cnnrt, json_path, x, threads, runs):
     return median, arena, rss
 
 
+PROFILE_ROW = re.compile(r"^\s*(\d+)\s.*\s([0-9.]+)\s+([0-9.]+)\s+[0-9.]+%\s*$")
+
+
+def kernel_rates(cnnrt, json_path, batch, runs):
+    """{kernel: (GFLOP/s, ms)} at 1 thread from per-node medians of `cnnrt --profile`."""
+    summary = json.loads(run_child([cnnrt, json_path, "--summary", "--json"])[0])
+    nodes = {n["index"]: n for n in summary["nodes"]}
+    declared = summary["declared_batch"]
+    out = run_child([cnnrt, json_path, "--input-f32", CACHE / "bench_input.f32", "--bench", runs,
+                     "--profile", "--threads", 1, "--batch", batch])[0]
+    flops, ms = {}, {}
+    for line in out.splitlines():
+        row = PROFILE_ROW.match(line)
+        if not row or not nodes[int(row.group(1))]["kernel"]:
+            continue
+        node = nodes[int(row.group(1))]
+        kernel = f'{node["op"]} {node["kernel"]}'
+        flops[kernel] = flops.get(kernel, 0) + 2 * node["macs"] * batch / declared
+        ms[kernel] = ms.get(kernel, 0) + float(row.group(2))
+    return {k: (flops[k] / (ms[k] * 1e6), ms[k]) for k in flops if ms[k] > 0}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
@@ -123,6 +151,7 @@ def main():
     print(f"{'model':16} {'batch':>5} {'thr':>3} {'cnnrt ms':>9} {'eager ms':>9} "
           f"{'frozen ms':>9} {'ratio':>6} {'GFLOP/s':>8} {'%peak':>6} {'arena MB':>8} "
           f"{'RSS MB':>7} {'load ms':>7}")
+    rates = []
     for name, shipped, factory, shape, batches in MODELS:
         if wanted and name not in wanted:
             continue
@@ -141,6 +170,13 @@ def main():
                       f"{ours / min(eager, frozen):6.2f} {gflops:8.1f} "
                       f"{100 * gflops / (peak * threads):5.0f}% {arena:8.2f} {rss:7.1f} "
                       f"{load_ms:7.1f}", flush=True)
+                if threads == 1:  # the input file now holds this batch
+                    rates.append((name, batch, kernel_rates(cnnrt, json_path, batch, runs)))
+    print(f"\nper kernel, 1 thread (GFLOP/s over the layers on it; Winograd: effective):")
+    for name, batch, by_kernel in rates:
+        cells = [f"{k}: {g:.1f} GFLOP/s = {100 * g / peak:.0f}% of peak ({t:.2f} ms)"
+                 for k, (g, t) in sorted(by_kernel.items())]
+        print(f"{name:16} {batch:5}  " + "; ".join(cells))
 
 
 if __name__ == "__main__":
