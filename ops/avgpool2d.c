@@ -33,26 +33,11 @@ static cnnrt_status infer_avgpool2d(const void *params, const shape *in, int n_i
   return pool2d_infer_window(p->axis, in, out, e);
 }
 
-/* Sum in float in row order and one float division, like PyTorch's cpu_avg_pool. */
-static float window_avg(const pool2d_job *j, const float *plane, int64_t oy, int64_t ox) {
-  const avgpool2d_params *p = j->params;
-  int64_t y0, y1, x0, x1, padded_h, padded_w;
-  window_span(&p->axis[0], oy, j->h, &y0, &y1, &padded_h);
-  window_span(&p->axis[1], ox, j->w, &x0, &x1, &padded_w);
-  if (y0 >= y1 || x0 >= x1) return 0.0f; /* cannot happen with padding <= kernel/2 */
-  float sum = 0.0f;
-  for (int64_t y = y0; y < y1; y++)
-    for (int64_t x = x0; x < x1; x++) sum += plane[y * j->w + x];
-  int64_t divisor = p->divisor             ? p->divisor
-                    : p->count_include_pad ? padded_h * padded_w
-                                           : (y1 - y0) * (x1 - x0);
-  return sum / (float)divisor;
-}
-
 static void run_avgpool2d(const void *params, const tensor *in, int n_in, tensor *out,
                           void *scratch, threadpool *tp) {
+  const avgpool2d_params *p = params;
   (void)n_in, (void)scratch;
-  pool2d_run(params, window_avg, in, out, tp);
+  pool2d_avg(p->axis, p->count_include_pad, p->divisor, in, out, tp);
 }
 
 const op_def op_avgpool2d = {.name = "AvgPool2d",

@@ -1,6 +1,7 @@
 /* What the 2-D pooling ops share: parsing of the sliding-window parameters, the 4-D input
  * check and the loop over the N*C planes (parallel over planes, so every thread count gives
- * bit-identical results). Each op supplies only the function that computes one output. */
+ * bit-identical results). The adaptive pools supply the function that computes one
+ * output; MaxPool2d and AvgPool2d call the row kernels of ops/pool2d_rows.c. */
 #ifndef CNNRT_OPS_POOL2D_H
 #define CNNRT_OPS_POOL2D_H
 
@@ -45,5 +46,13 @@ void pool2d_run(const void *params, pool2d_window_fn window, const tensor *in, t
 /* Runs plane for every plane of in[0] into out. */
 void pool2d_run_planes(const void *params, pool2d_plane_fn plane, const tensor *in, tensor *out,
                        threadpool *tp);
+
+/* MaxPool2d of in into out (ops/pool2d_rows.c): -inf padding, NaN propagates. */
+void pool2d_max(const window_axis axis[2], const tensor *in, tensor *out, threadpool *tp);
+
+/* AvgPool2d of in into out (ops/pool2d_rows.c; dilation 1); divisor is divisor_override,
+ * 0 for none. */
+void pool2d_avg(const window_axis axis[2], bool count_include_pad, int64_t divisor,
+                const tensor *in, tensor *out, threadpool *tp);
 
 #endif
