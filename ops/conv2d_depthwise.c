@@ -1,16 +1,188 @@
-/* Depthwise convolution (one input channel per group, any channel multiplier): each output
- * plane is its bias plus kH x kW shifted, scaled rows of one input plane, accumulated row
- * by row so the inner loop is a contiguous (or strided) multiply-add the compiler
- * vectorises. Memory-bound: it reads each input row kW times from cache, writes once. */
+/* Depthwise convolution (one input channel per group, any channel multiplier), memory
+ * bound. Per plane and block of output rows (all of them for the usual plane sizes), the
+ * input rows the block reads are copied once into a stack buffer, zero padded and split
+ * into their stride phases (dw_block); a kernel then computes the block with no bounds
+ * checks, from contiguous loads only: the AVX2 + FMA kernels (conv2d_depthwise_avx2.c) for
+ * 3x3 and 5x5 at stride 1 or 2 where the CPU has them, a portable one otherwise. Wide rows
+ * are split into column tiles; geometries whose 4 output rows do not fit the buffer (huge
+ * kernels, dilations or strides) take a bounds-checked generic path. Each output plane is
+ * computed by one task, the same way whatever the thread count. */
+#include <string.h>
 #include "ops/conv2d_internal.h"
 #include "ops/simd.h"
+
+/* The stack buffer of padded input rows: 24 KB. */
+#define DW_BUFFER_FLOATS 6144
 
 typedef struct {
   const conv2d_params *p;
   const float *input;
   float *output;
   int64_t c, h, w, oh, ow;
+  dw_band_fn kernel; /* NULL: the generic path */
+  dw_load_fn load;
+  int64_t block_rows;          /* output rows per block */
+  int64_t tile, reach;         /* output columns per column tile; kernel columns past a
+                                  tile's last one, per phase row */
+  int64_t phase_len, buf_rows; /* floats per phase row; rows in the buffer */
 } dw_job;
+
+static int64_t round_up8(int64_t n) {
+  return (n + 7) / 8 * 8;
+}
+
+static void clamp_row(float *row, int64_t n, float min, float max) {
+  for (int64_t x = 0; x < n; x++) {
+    float v = row[x] < min ? min : row[x];
+    row[x] = v > max ? max : v;
+  }
+}
+
+/* ---- Blocked path ----------------------------------------------------------------- */
+
+/* 8 floats, in vector registers wherever the target has them (GNU C vector extension). */
+typedef float v8f __attribute__((vector_size(32)));
+
+/* Output columns [x, x + 8 * V) of one row: 8 * V columns accumulated over the taps in
+ * (kj, ki) order in V vectors, clamped, those below ncols stored. */
+static inline __attribute__((always_inline)) void
+columns_portable(const dw_band *b, const float *rows, float *out, int64_t x, const int V) {
+  int dq = b->dw / b->sw, dr = b->dw % b->sw; /* kj -> kj + 1: dq indices, dr phases on */
+  v8f acc[4];
+  for (int v = 0; v < V; v++) acc[v] = (v8f){0} + b->bias;
+  for (int kj = 0, phase = 0, at = 0; kj < b->kw; kj++) {
+    const float *in = rows + phase * b->phase_stride + at + x;
+    for (int ki = 0; ki < b->kh; ki++) {
+      const float *src = in + ki * b->dh * b->row_stride;
+      float wv = b->weights[ki * b->kw + kj];
+      for (int v = 0; v < V; v++) {
+        v8f t;
+        memcpy(&t, src + 8 * v, sizeof t);
+        acc[v] += wv * t;
+      }
+    }
+    phase += dr, at += dq;
+    if (phase >= b->sw) phase -= b->sw, at++;
+  }
+  float res[32], lo = b->min, hi = b->max;
+  memcpy(res, acc, (size_t)V * sizeof acc[0]);
+  for (int l = 0; l < 8 * V; l++) {
+    float c = res[l] < lo ? lo : res[l];
+    res[l] = c > hi ? hi : c;
+  }
+  if (x + 8 * V <= b->ncols)
+    memcpy(out + x, res, (size_t)V * sizeof acc[0]);
+  else
+    for (int64_t l = 0; x + l < b->ncols; l++) out[x + l] = res[l];
+}
+
+/* The portable kernel, any geometry: per output row, 32 columns at a time, then the rest
+ * (the phase rows are readable up to ncols rounded up to 8). */
+SIMD_CLONES static void band_portable(const dw_band *b) {
+  for (int r = 0; r < b->nrows; r++) {
+    const float *rows = b->in + r * b->sh * b->row_stride;
+    float *out = b->out + r * b->out_stride;
+    int64_t x = 0;
+    for (; x + 24 < b->ncols; x += 32) columns_portable(b, rows, out, x, 4);
+    if (x + 16 < b->ncols)
+      columns_portable(b, rows, out, x, 3);
+    else if (x + 8 < b->ncols)
+      columns_portable(b, rows, out, x, 2);
+    else if (x < b->ncols)
+      columns_portable(b, rows, out, x, 1);
+  }
+}
+
+/* d[i] = row[c0 + i * sw] for i in [from, to), zero outside the row [0, w). */
+static void load_checked(const float *row, int64_t w, int64_t c0, int64_t sw, int64_t from,
+                         int64_t to, float *d) {
+  for (int64_t i = from, c = c0 + from * sw; i < to; i++, c += sw)
+    d[i] = c >= 0 && c < w ? row[c] : 0.0f;
+}
+
+/* The portable block loader, any stride: plain copies where every column of 8 is inside
+ * the row (stride 2: both columns of each pair, split in one pass), checked elsewhere. */
+SIMD_CLONES static void load_portable(const dw_block *b) {
+  float *dst = b->buf;
+  int64_t sw = b->sw, len = b->len, w = b->w, c0 = b->c0;
+  /* indices i in [lo, hi) read columns c0 + i * sw .. c0 + i * sw + sw - 1 inside the row */
+  int64_t lo = c0 >= 0 ? 0 : (-c0 + sw - 1) / sw, hi = c0 + sw > w ? 0 : (w - sw - c0) / sw + 1;
+  if (hi > len) hi = len;
+  if (lo > hi) lo = hi;
+  for (int64_t r = 0, iy = b->iy0; r < b->rows; r++, iy++, dst += b->row_stride) {
+    if (iy < 0 || iy >= b->h) { /* a padding row */
+      for (int64_t p = 0; p < sw; p++)
+        load_checked(b->plane, 0, 0, 1, 0, len, dst + p * b->phase_stride);
+      continue;
+    }
+    const float *row = b->plane + iy * w;
+    for (int64_t p = 0; p < sw; p++) {
+      float *d = dst + p * b->phase_stride;
+      load_checked(row, w, c0 + p, sw, 0, lo, d);
+      if (sw == 1)
+        for (int64_t i = lo; i < hi; i++) d[i] = row[c0 + i];
+      else if (sw > 2)
+        load_checked(row, w, c0 + p, sw, lo, hi, d);
+      load_checked(row, w, c0 + p, sw, hi, len, d);
+    }
+    if (sw == 2)
+      for (int64_t i = lo; i < hi; i++)
+        dst[i] = row[c0 + 2 * i], dst[b->phase_stride + i] = row[c0 + 2 * i + 1];
+  }
+}
+
+/* Output planes [begin, end) of the N * OC planes, block by block within column tiles.
+ * Rows are loaded with the columns the block's outputs read (a tile's ncols plus reach);
+ * the rest of each phase row holds zeros or a previous block's data, read only by the
+ * lanes past ncols that are never stored. */
+static void blocked_planes(const dw_job *j, size_t begin, size_t end) {
+  const conv2d_params *p = j->p;
+  const window_axis *ah = &p->axis[0], *aw = &p->axis[1];
+  _Alignas(32) float buf[DW_BUFFER_FLOATS];
+  int64_t sw = aw->stride;
+  memset(buf, 0, (size_t)(j->buf_rows * sw * j->phase_len) * sizeof(float));
+  size_t oc_n = (size_t)p->out_channels, multiplier = oc_n / (size_t)j->c;
+  dw_block block = {.h = j->h,
+                    .w = j->w,
+                    .sw = sw,
+                    .row_stride = sw * j->phase_len,
+                    .phase_stride = j->phase_len,
+                    .buf = buf};
+  dw_band band = {.in = buf,
+                  .row_stride = block.row_stride,
+                  .phase_stride = block.phase_stride,
+                  .min = p->epilogue.min,
+                  .max = p->epilogue.max,
+                  .out_stride = j->ow,
+                  .kh = (int)ah->kernel,
+                  .kw = (int)aw->kernel,
+                  .sh = (int)ah->stride,
+                  .sw = (int)sw,
+                  .dh = (int)ah->dilation,
+                  .dw = (int)aw->dilation};
+  for (size_t plane = begin; plane < end; plane++) {
+    size_t n = plane / oc_n, oc = plane % oc_n;
+    block.plane = j->input + (n * (size_t)j->c + oc / multiplier) * (size_t)(j->h * j->w);
+    float *dst = j->output + plane * (size_t)(j->oh * j->ow);
+    band.weights = p->weight.data + oc * (size_t)(ah->kernel * aw->kernel);
+    band.bias = p->epilogue.bias ? p->epilogue.bias[oc] : 0.0f;
+    for (int64_t x0 = 0; x0 < j->ow; x0 += j->tile) {
+      band.ncols = j->ow - x0 < j->tile ? j->ow - x0 : j->tile;
+      block.c0 = x0 * sw - aw->pad_begin;
+      block.len = round_up8(band.ncols + j->reach);
+      for (int64_t y0 = 0; y0 < j->oh; y0 += j->block_rows) {
+        band.nrows = (int)(j->oh - y0 < j->block_rows ? j->oh - y0 : j->block_rows);
+        block.iy0 = y0 * ah->stride - ah->pad_begin;
+        block.rows = (band.nrows - 1) * ah->stride + (ah->kernel - 1) * ah->dilation + 1;
+        j->load(&block);
+        band.out = dst + y0 * j->ow + x0;
+        j->kernel(&band);
+      }
+    }
+  }
+}
+
+/* ---- Generic path ----------------------------------------------------------------- */
 
 /* dst[x] += wv * row[x * stride + x0] for the output columns whose input column is inside
  * the row (zero padding elsewhere contributes nothing). */
@@ -28,106 +200,104 @@ static inline __attribute__((always_inline)) void accumulate_row(float *dst, con
     for (int64_t x = lo; x < hi; x++) dst[x] += wv * row[x * stride + x0];
 }
 
-/* One output row of any kernel: bias, kH x kW shifted row multiply-adds, clamp. */
-static inline __attribute__((always_inline)) void generic_row(const dw_job *j, const float *src,
-                                                              const float *wts, float b, int64_t y,
-                                                              float *out_row) {
+/* Output planes [begin, end), each row: bias, kH x kW shifted row multiply-adds, clamp. */
+SIMD_CLONES static void generic_planes(const dw_job *j, size_t begin, size_t end) {
   const conv2d_params *p = j->p;
   const window_axis *ah = &p->axis[0], *aw = &p->axis[1];
-  for (int64_t x = 0; x < j->ow; x++) out_row[x] = b;
-  for (int64_t ki = 0; ki < ah->kernel; ki++) {
-    int64_t iy = y * ah->stride - ah->pad_begin + ki * ah->dilation;
-    if (iy < 0 || iy >= j->h) continue;
-    for (int64_t kj = 0; kj < aw->kernel; kj++)
-      accumulate_row(out_row, src + iy * j->w, wts[ki * aw->kernel + kj],
-                     kj * aw->dilation - aw->pad_begin, aw->stride, j->w, j->ow);
-  }
-}
-
-/* The [lo, hi) output columns whose whole 3-wide window lies inside the row. */
-static void inner_columns(const dw_job *j, int64_t *lo, int64_t *hi) {
-  int64_t s = j->p->axis[1].stride, pl = j->p->axis[1].pad_begin;
-  *lo = (pl + s - 1) / s;
-  *hi = j->w - 3 + pl < 0 ? 0 : (j->w - 3 + pl) / s + 1;
-  if (*hi > j->ow) *hi = j->ow;
-  if (*lo > *hi) *lo = *hi;
-}
-
-/* One output pixel of a 3x3 kernel whose three input rows r0..r2 exist, columns
- * clipped to the row (zero padding), in the generic order. */
-static inline float pixel_3x3(const float *r0, const float *r1, const float *r2, const float *wts,
-                              float b, int64_t c, int64_t w) {
-  float acc = b;
-  const float *rows[3] = {r0, r1, r2};
-  for (int ki = 0; ki < 3; ki++)
-    for (int kj = 0; kj < 3; kj++)
-      if (c + kj >= 0 && c + kj < w) acc += wts[ki * 3 + kj] * rows[ki][c + kj];
-  return acc;
-}
-
-/* One output row of an undilated 3x3 kernel whose three input rows all exist: nine
- * multiply-adds per output in the generic order (so results match the generic path bit
- * for bit), with bounds checks only on the edge columns. */
-static inline __attribute__((always_inline)) void
-row_3x3(const dw_job *j, const float *src, const float *wts, float b, int64_t y, float *out_row) {
-  int64_t s = j->p->axis[1].stride, pl = j->p->axis[1].pad_begin, lo, hi;
-  const float *r0 = src + (y * j->p->axis[0].stride - j->p->axis[0].pad_begin) * j->w;
-  const float *r1 = r0 + j->w, *r2 = r1 + j->w;
-  inner_columns(j, &lo, &hi);
-  for (int64_t x = 0; x < lo; x++) out_row[x] = pixel_3x3(r0, r1, r2, wts, b, x * s - pl, j->w);
-  for (int64_t x = hi; x < j->ow; x++) out_row[x] = pixel_3x3(r0, r1, r2, wts, b, x * s - pl, j->w);
-  r0 -= pl, r1 -= pl, r2 -= pl;
-  for (int64_t x = lo; x < hi; x++) {
-    int64_t c = x * s;
-    float acc = b;
-    acc += wts[0] * r0[c], acc += wts[1] * r0[c + 1], acc += wts[2] * r0[c + 2];
-    acc += wts[3] * r1[c], acc += wts[4] * r1[c + 1], acc += wts[5] * r1[c + 2];
-    acc += wts[6] * r2[c], acc += wts[7] * r2[c + 1], acc += wts[8] * r2[c + 2];
-    out_row[x] = acc;
-  }
-}
-
-static bool is_plain_3x3(const conv2d_params *p) {
-  return p->axis[0].kernel == 3 && p->axis[1].kernel == 3 && p->axis[0].dilation == 1 &&
-         p->axis[1].dilation == 1;
-}
-
-/* Output planes [begin, end) of the N * OC planes. */
-SIMD_CLONES static void depthwise_planes(void *ctx, size_t begin, size_t end) {
-  const dw_job *j = ctx;
-  const conv2d_params *p = j->p;
-  const window_axis *ah = &p->axis[0];
   size_t oc_n = (size_t)p->out_channels, multiplier = oc_n / (size_t)j->c;
-  bool plain_3x3 = is_plain_3x3(p);
   for (size_t plane = begin; plane < end; plane++) {
     size_t n = plane / oc_n, oc = plane % oc_n;
     const float *src = j->input + (n * (size_t)j->c + oc / multiplier) * (size_t)(j->h * j->w);
-    const float *wts = p->weight.data + oc * (size_t)(ah->kernel * p->axis[1].kernel);
+    const float *wts = p->weight.data + oc * (size_t)(ah->kernel * aw->kernel);
     float *dst = j->output + plane * (size_t)(j->oh * j->ow);
     float b = p->epilogue.bias ? p->epilogue.bias[oc] : 0.0f;
     for (int64_t y = 0; y < j->oh; y++) {
       float *out_row = dst + y * j->ow;
-      int64_t iy = y * ah->stride - ah->pad_begin;
-      if (plain_3x3 && iy >= 0 && iy + 2 < j->h)
-        row_3x3(j, src, wts, b, y, out_row);
-      else
-        generic_row(j, src, wts, b, y, out_row);
-      for (int64_t x = 0; x < j->ow; x++) {
-        float v = out_row[x] < p->epilogue.min ? p->epilogue.min : out_row[x];
-        out_row[x] = v > p->epilogue.max ? p->epilogue.max : v;
+      for (int64_t x = 0; x < j->ow; x++) out_row[x] = b;
+      for (int64_t ki = 0; ki < ah->kernel; ki++) {
+        int64_t iy = y * ah->stride - ah->pad_begin + ki * ah->dilation;
+        if (iy < 0 || iy >= j->h) continue;
+        for (int64_t kj = 0; kj < aw->kernel; kj++)
+          accumulate_row(out_row, src + iy * j->w, wts[ki * aw->kernel + kj],
+                         kj * aw->dilation - aw->pad_begin, aw->stride, j->w, j->ow);
       }
+      clamp_row(out_row, j->ow, p->epilogue.min, p->epilogue.max);
     }
   }
 }
 
+/* ---- Dispatch --------------------------------------------------------------------- */
+
+static void depthwise_planes(void *ctx, size_t begin, size_t end) {
+  const dw_job *j = ctx;
+  if (j->kernel)
+    blocked_planes(j, begin, end);
+  else
+    generic_planes(j, begin, end);
+}
+
+#ifdef CNNRT_HAVE_DW_AVX2
+/* The AVX2 + FMA kernels when the CPU has them and the GEMM uses SIMD too (so that
+ * CNNRT_PORTABLE=1 and gemm_force_portable switch both). */
+static bool simd_enabled(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         strcmp(gemm_kernel_name(), "portable") != 0;
+}
+#endif
+
+/* Rows (input rows of n output rows) of the blocked path. */
+static int64_t block_input_rows(const window_axis *ah, int64_t n) {
+  return (n - 1) * ah->stride + (ah->kernel - 1) * ah->dilation + 1;
+}
+
+/* Column tiles, block size and kernel of the blocked path: the widest tile for which 4
+ * output rows fit the buffer, then as many output rows as fit. j->kernel stays NULL when
+ * not even 4 rows of 8 columns fit. */
+static void plan(dw_job *j) {
+  const window_axis *ah = &j->p->axis[0], *aw = &j->p->axis[1];
+  int64_t sw = aw->stride, limit = DW_BUFFER_FLOATS;
+  j->kernel = NULL;
+  if (ah->kernel > limit || ah->stride > limit || ah->dilation > limit || aw->kernel > limit ||
+      aw->stride > limit || aw->dilation > limit)
+    return;
+  j->reach = (aw->kernel - 1) * aw->dilation / sw;
+  int64_t max_len = DW_BUFFER_FLOATS / block_input_rows(ah, 4) / sw / 8 * 8;
+  int64_t max_tile = (max_len - j->reach) / 8 * 8;
+  if (max_tile < 8) return;
+  int64_t tiles = (j->ow + max_tile - 1) / max_tile;
+  j->tile = round_up8((j->ow + tiles - 1) / tiles);
+  j->phase_len = round_up8(j->tile + j->reach);
+  int64_t fit = DW_BUFFER_FLOATS / (sw * j->phase_len); /* rows */
+  j->block_rows = ((fit - block_input_rows(ah, 1)) / ah->stride + 1) / 4 * 4;
+  if (j->block_rows > j->oh) j->block_rows = j->oh;
+  j->buf_rows = block_input_rows(ah, j->block_rows);
+  j->kernel = band_portable;
+  j->load = load_portable;
+#ifdef CNNRT_HAVE_DW_AVX2
+  dw_band geometry = {.kh = (int)ah->kernel,
+                      .kw = (int)aw->kernel,
+                      .sh = (int)ah->stride,
+                      .sw = (int)sw,
+                      .dh = (int)ah->dilation,
+                      .dw = (int)aw->dilation};
+  int64_t cols = (int64_t)1 << 29; /* columns in 32-bit lanes */
+  bool small = j->w < cols && j->ow * sw < cols && aw->pad_begin < cols &&
+               sw * j->phase_len <= DW_AVX2_ROW_FLOATS;
+  dw_band_fn simd = small && simd_enabled() ? depthwise_avx2_kernel(&geometry) : NULL;
+  if (simd) j->kernel = simd, j->load = depthwise_load_avx2; /* stride 1 or 2 */
+#endif
+}
+
 void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, threadpool *tp) {
-  dw_job j = {p,
-              in->data,
-              out->data,
-              (int64_t)in->shape.dim[1],
-              (int64_t)in->shape.dim[2],
-              (int64_t)in->shape.dim[3],
-              (int64_t)out->shape.dim[2],
-              (int64_t)out->shape.dim[3]};
+  dw_job j = {.p = p,
+              .input = in->data,
+              .output = out->data,
+              .c = (int64_t)in->shape.dim[1],
+              .h = (int64_t)in->shape.dim[2],
+              .w = (int64_t)in->shape.dim[3],
+              .oh = (int64_t)out->shape.dim[2],
+              .ow = (int64_t)out->shape.dim[3]};
+  plan(&j);
   threadpool_for(tp, in->shape.dim[0] * (size_t)p->out_channels, depthwise_planes, &j);
 }

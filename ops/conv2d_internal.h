@@ -13,8 +13,8 @@ typedef enum { PAD_ZEROS, PAD_REFLECT, PAD_REPLICATE, PAD_CIRCULAR } padding_mod
  *   per k block from a padded band of input rows (conv2d_gemm.c);
  * - CONV_WINOGRAD: F(4x4, 3x3) for 3x3 stride-1 undilated ungrouped zero-padded convs with
  *   enough channels: 36 GEMMs on transformed tiles, weights transformed and packed at load;
- * - CONV_DEPTHWISE: one input channel per group with zero padding: shifted row
- *   multiply-adds straight from the input, no scratch;
+ * - CONV_DEPTHWISE: one input channel per group with zero padding: bands of output rows
+ *   from zero-padded copies of the input rows in a small stack buffer, no scratch;
  * - CONV_DIRECT: per group im2col + row-wise products, for the other convs with too few
  *   output channels per group to fill the micro-kernel. Also the reference in tests. */
 typedef enum { CONV_GEMM, CONV_WINOGRAD, CONV_DEPTHWISE, CONV_DIRECT } conv_path;
@@ -68,8 +68,51 @@ bool winograd_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t
 void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
                   size_t slot_bytes, threadpool *tp);
 
-/* The depthwise path (conv2d_depthwise.c); needs no scratch. */
+/* The depthwise path (conv2d_depthwise.c); needs no scratch. Uses the AVX2 + FMA kernels
+ * (conv2d_depthwise_avx2.c) exactly when the GEMM does (gemm_kernel_name() is not
+ * "portable": CPU support, CNNRT_PORTABLE=1 and gemm_force_portable switch both). */
 void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, threadpool *tp);
+
+/* A block of input rows of one plane, zero padded, in a buffer: block row r is input row
+ * iy0 + r (zeros outside the input), row_stride floats per row. Each row is stored as its
+ * sw stride phases, phase_stride floats apart: phase p, index i holds input column
+ * c0 + p + i * sw (zero outside the row), so that output column x reads, for kernel column
+ * kj, phase (kj * dw) % sw at index x + (kj * dw) / sw: contiguous loads at any stride. */
+typedef struct {
+  const float *plane; /* the input plane, h x w */
+  int64_t h, w;
+  int64_t iy0, c0, rows; /* input row and column of block row 0, phase 0, index 0; rows */
+  int64_t len;           /* floats written per phase row, a multiple of 8 */
+  int64_t sw, row_stride, phase_stride;
+  float *buf; /* 32-byte aligned, as are both strides */
+} dw_block;
+
+/* Output rows [0, nrows) x columns [0, ncols) of one plane from a dw_block holding the
+ * input rows they read (output row y reads block rows y * sh + ki * dh), each
+ * out = clamp(bias + sum of weight * input in (kj, ki) order, min, max). Phase rows must be
+ * readable (and initialised) up to index ncols rounded up to 8 plus (kw - 1) * dw / sw. */
+typedef struct {
+  const float *in; /* block row 0, phase 0 */
+  int64_t row_stride, phase_stride;
+  const float *weights; /* kh x kw */
+  float bias, min, max;
+  float *out; /* output row 0, column 0 */
+  int64_t out_stride, ncols;
+  int nrows, kh, kw, sh, sw, dh, dw;
+} dw_band;
+
+typedef void (*dw_load_fn)(const dw_block *b);
+typedef void (*dw_band_fn)(const dw_band *b);
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CNNRT_HAVE_DW_AVX2 1
+/* The AVX2 + FMA kernel for b's geometry (kh, kw, sh, sw, dh, dw), or NULL. */
+dw_band_fn depthwise_avx2_kernel(const dw_band *b);
+/* Loads a block at stride sw 1 or 2 (columns below 2^29, sw * len at most
+ * DW_AVX2_ROW_FLOATS). */
+#define DW_AVX2_ROW_FLOATS 1024
+void depthwise_load_avx2(const dw_block *b);
+#endif
 
 void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, void *scratch,
                 threadpool *tp);

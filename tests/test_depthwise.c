@@ -1,0 +1,141 @@
+/* The depthwise conv path (SIMD kernels where the CPU has them, and the portable kernels
+ * forced with gemm_force_portable) against the direct path (plain sums of products) on the
+ * same weights: 3x3 and 5x5 at stride 1 and 2 (the AVX2 kernels), band remainders, column
+ * tiles of wide rows, channel multipliers, dilation, uneven kernels and strides, 'same'
+ * padding, geometries too big for the band buffer, batch, fused clamps; bit-identical
+ * for any thread count. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops/conv2d_internal.h"
+#include "ops/gemm.h"
+#include "runtime/graph.h"
+#include "tests/test_util.h"
+
+typedef struct {
+  int c, mult, h, w, kh, kw, sh, sw, ph, pw, dh, dw, batch;
+  bool bias, same;
+  const char *act; /* NULL, "ReLU" or "ReLU6" (fused into the conv) */
+} dw_case;
+
+static const dw_case cases[] = {
+    /* the AVX2 kernels: 4-row bands and 2 + 1 row remainders, partial vectors */
+    {8, 1, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, "ReLU6"},
+    {5, 1, 15, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, true, false, NULL},
+    {4, 1, 9, 23, 5, 5, 1, 1, 2, 2, 1, 1, 2, false, false, "ReLU"},
+    {3, 1, 17, 17, 5, 5, 2, 2, 2, 2, 1, 1, 1, true, false, "ReLU6"},
+    {6, 1, 7, 7, 3, 3, 1, 1, 0, 0, 1, 1, 1, true, false, NULL},
+    {4, 1, 8, 8, 3, 3, 2, 2, 0, 0, 1, 1, 1, true, false, NULL},
+    {3, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, NULL},
+    {2, 1, 3, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1, true, false, NULL},
+    {2, 1, 4, 6, 5, 5, 2, 2, 2, 2, 1, 1, 1, true, false, NULL},
+    {3, 1, 6, 6, 3, 3, 1, 1, 3, 2, 1, 1, 1, true, false, NULL}, /* padding > kernel / 2 */
+    {3, 1, 11, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, true, NULL},
+    /* rows under 8 and under 4 columns, outputs under 4 columns, padding of 8 and more */
+    {2, 1, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, NULL},
+    {2, 1, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, NULL},
+    {2, 1, 6, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, true, false, NULL},
+    {2, 1, 9, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1, true, false, NULL},
+    {1, 1, 2, 2, 5, 5, 2, 2, 2, 2, 1, 1, 1, true, false, NULL},
+    {2, 1, 4, 4, 3, 3, 1, 1, 9, 9, 1, 1, 1, true, false, NULL},
+    {2, 1, 5, 12, 3, 3, 2, 2, 8, 8, 1, 1, 1, true, false, NULL},
+    {2, 1, 7, 30, 5, 5, 1, 1, 0, 0, 1, 1, 1, true, false, NULL},
+    {32, 1, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, "ReLU6"},
+    /* channel multipliers */
+    {3, 2, 10, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, NULL},
+    {2, 3, 11, 9, 5, 5, 2, 2, 2, 2, 1, 1, 2, true, false, "ReLU"},
+    /* wide rows: several column tiles */
+    {2, 1, 5, 1500, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, NULL},
+    {2, 1, 6, 1203, 5, 5, 2, 2, 2, 2, 1, 1, 1, true, false, "ReLU6"},
+    /* the portable kernel on any CPU: dilation, uneven kernels and strides, stride 3 */
+    {3, 1, 12, 13, 3, 3, 1, 1, 2, 2, 2, 2, 1, true, false, NULL},
+    {3, 1, 12, 13, 3, 5, 2, 1, 1, 2, 1, 1, 1, true, false, "ReLU"},
+    {2, 2, 16, 17, 3, 3, 3, 3, 1, 1, 1, 1, 1, true, false, NULL},
+    {2, 1, 13, 14, 4, 4, 1, 1, 0, 0, 1, 1, 1, false, true, NULL}, /* 'same', uneven split */
+    {2, 1, 9, 700, 7, 7, 1, 2, 3, 3, 1, 3, 1, true, false, NULL},
+    /* too big for the band buffer: the generic path */
+    {2, 1, 90, 90, 3, 3, 1, 1, 40, 40, 40, 40, 1, true, false, NULL},
+    {1, 1, 8, 300, 3, 3, 1, 200, 1, 1, 1, 1, 1, true, false, NULL},
+};
+
+static void describe(const dw_case *c, size_t row, char *buf, size_t size) {
+  snprintf(buf, size, "case %zu (%dx%d ch, %dx%d in, k %dx%d, s %dx%d, p %dx%d, d %dx%d, batch %d)",
+           row, c->c, c->mult, c->h, c->w, c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, c->dh, c->dw,
+           c->batch);
+}
+
+/* A depthwise Conv2d (+ activation) model of one case with random weights; blob in *blob
+ * (caller frees). */
+static cnnrt_model *load_case(const dw_case *c, float **blob) {
+  int oc = c->c * c->mult;
+  size_t weights = (size_t)(oc * c->kh * c->kw), bias_at = (weights * 4 + 63) / 64 * 64;
+  size_t floats = bias_at / 4 + (size_t)oc;
+  *blob = tu_random_floats(floats, (uint64_t)(c->c * 1000 + c->kh * 10 + c->sh));
+  char bias[128] = "", pad[64], act[96] = "", json[2048];
+  if (c->bias) snprintf(bias, sizeof bias, ", 'bias': {'offset': %zu, 'shape': [%d]}", bias_at, oc);
+  if (c->same)
+    snprintf(pad, sizeof pad, "'same'");
+  else
+    snprintf(pad, sizeof pad, "[%d, %d]", c->ph, c->pw);
+  if (c->act) snprintf(act, sizeof act, ", {'name': 'act', 'op': '%s'}", c->act);
+  snprintf(json, sizeof json,
+           "{'format': 'cnnrt', 'version': 1, 'weights': 'w.bin', 'input': {'name': 'input', "
+           "'shape': [%d, %d, %d, %d]}, 'nodes': [{'name': 'conv', 'op': 'Conv2d', 'params': "
+           "{'in_channels': %d, 'out_channels': %d, 'kernel_size': [%d, %d], 'stride': [%d, %d], "
+           "'padding': %s, 'dilation': [%d, %d], 'groups': %d, 'bias': %s}, "
+           "'weights': {'weight': {'offset': 0, 'shape': [%d, 1, %d, %d]}%s}}%s]}",
+           c->batch, c->c, c->h, c->w, c->c, oc, c->kh, c->kw, c->sh, c->sw, pad, c->dh, c->dw,
+           c->c, c->bias ? "true" : "false", oc, c->kh, c->kw, bias, act);
+  return tu_load(json, *blob, floats * sizeof(float));
+}
+
+ParameterizedTestParameters(depthwise, matches_direct) {
+  TU_ROW_PARAMS(cases);
+}
+
+ParameterizedTest(size_t *row, depthwise, matches_direct) {
+  const dw_case *c = &cases[*row];
+  size_t in_count = (size_t)(c->batch * c->c * c->h * c->w), n_dw, n_direct;
+  float *input = tu_random_floats(in_count, 11), *blob_dw, *blob_d;
+  char what[192], name[160];
+  describe(c, *row, name, sizeof name);
+  cnnrt_model *dw = load_case(c, &blob_dw);
+  cr_assert_eq(((const conv2d_params *)dw->nodes[0].params)->path, CONV_DEPTHWISE,
+               "%s does not take the depthwise path", name);
+  setenv("CNNRT_CONV_PATH", "direct", 1);
+  cnnrt_model *direct = load_case(c, &blob_d);
+  unsetenv("CNNRT_CONV_PATH");
+  cr_assert_eq(((const conv2d_params *)direct->nodes[0].params)->path, CONV_DIRECT);
+  float *want = tu_run(direct, 1, (size_t)c->batch, input, &n_direct);
+  float *simd = NULL;
+  for (int portable = 0; portable < 2; portable++) {
+    gemm_force_portable(portable);
+    float *first = NULL;
+    for (int threads = 1; threads <= 3; threads++) {
+      float *got = tu_run(dw, threads, (size_t)c->batch, input, &n_dw);
+      cr_assert_eq(n_dw, n_direct);
+      snprintf(what, sizeof what, "%s, %s, %d threads", name, portable ? "portable" : "SIMD",
+               threads);
+      tu_assert_close(what, got, want, n_dw);
+      if (!first)
+        first = got;
+      else {
+        cr_assert(memcmp(got, first, n_dw * sizeof *got) == 0,
+                  "%s: differs from the 1-thread result", what);
+        free(got);
+      }
+    }
+    if (portable) {
+      snprintf(what, sizeof what, "%s, portable vs SIMD", name);
+      tu_assert_close(what, first, simd, n_dw);
+      free(first);
+    } else
+      simd = first;
+  }
+  gemm_force_portable(false);
+  free(simd), free(want), free(input), free(blob_dw), free(blob_d);
+  cnnrt_model_free(dw);
+  cnnrt_model_free(direct);
+}
