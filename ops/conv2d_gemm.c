@@ -23,7 +23,10 @@
 typedef struct {
   size_t k, m, kc, pixels, ow;
   size_t block_panels, blocks; /* GEMM_NR-wide panels per task, pixel blocks per group */
-  size_t band_rows, band_width, band_floats, pack_floats;
+  /* a band row holds the padded input row split into its sw column phases (phase x % sw
+   * holds column x at x / sw), phase_width floats each, so that every im2col run is
+   * contiguous at any stride */
+  size_t band_rows, band_width, phase_width, row_stride, band_floats, pack_floats;
   bool pointwise;
 } geometry;
 
@@ -64,10 +67,12 @@ static bool make_geometry(const conv2d_params *p, size_t oh, size_t ow, geometry
   if (g->block_panels < 1) g->block_panels = 1;
   if (g->block_panels > panels) g->block_panels = panels;
   g->band_width = (ow - 1) * (size_t)aw->stride + (size_t)((aw->kernel - 1) * aw->dilation) + 1;
+  g->phase_width = div_up(g->band_width, (size_t)aw->stride);
+  g->row_stride = g->phase_width * (size_t)aw->stride;
   for (;;) { /* fewer pixels per block while the band would not fit in L2 */
     g->band_rows = band_rows_for(p, oh, ow, g->block_panels * GEMM_NR);
     size_t floats;
-    if (!mul_size(channels, g->band_rows, &floats) || !mul_size(floats, g->band_width, &floats))
+    if (!mul_size(channels, g->band_rows, &floats) || !mul_size(floats, g->row_stride, &floats))
       return false;
     /* + GEMM_NR: pack_from_band copies whole panel rows, reading past a short run */
     g->band_floats = g->pointwise ? 0 : floats + GEMM_NR;
@@ -98,40 +103,48 @@ typedef struct {
   int64_t h, w;
 } gemm_job;
 
+/* Padded column x of one input row (the padding rule outside the row). */
+static float padded_value(const gemm_job *j, const float *row, size_t x) {
+  int64_t sx = conv2d_source_index((int64_t)x - j->p->axis[1].pad_begin, j->w, j->p->mode);
+  return sx < 0 ? 0.0f : row[sx];
+}
+
 /* Copies input rows [y0, y0 + rows) (y0 may be negative) of the group's channel planes into
- * the band: band column x holds input column x - pad_begin, padding rule applied. */
+ * the band: padded column x (input column x - pad_begin, padding rule applied) goes to
+ * phase x % sw, index x / sw of the band row. */
 static void fill_band(const gemm_job *j, const float *planes, int64_t y0, size_t rows,
                       float *band) {
   const conv2d_params *p = j->p;
-  size_t channels = (size_t)(p->in_channels / p->groups), bw = j->g.band_width;
-  int64_t pl = p->axis[1].pad_begin;
-  size_t lo = (size_t)pl < bw ? (size_t)pl : bw;
-  size_t hi = (size_t)(pl + j->w) < bw ? (size_t)(pl + j->w) : bw;
+  size_t channels = (size_t)(p->in_channels / p->groups), stride = j->g.row_stride;
+  size_t sw = (size_t)p->axis[1].stride, pw = j->g.phase_width, pl = (size_t)p->axis[1].pad_begin;
+  size_t lo = pl < stride ? pl : stride; /* padded columns [lo, hi) lie inside the row */
+  size_t hi = pl + (size_t)j->w < stride ? pl + (size_t)j->w : stride;
   for (size_t c = 0; c < channels; c++) {
     const float *plane = planes + c * (size_t)(j->h * j->w);
     for (size_t r = 0; r < rows; r++) {
-      float *dst = band + (c * j->g.band_rows + r) * bw;
+      float *dst = band + (c * j->g.band_rows + r) * stride;
       int64_t y = conv2d_source_index(y0 + (int64_t)r, j->h, p->mode);
       if (y < 0) {
-        memset(dst, 0, bw * sizeof(float));
+        memset(dst, 0, stride * sizeof(float));
         continue;
       }
       const float *row = plane + y * j->w;
-      for (size_t x = 0; x < lo; x++) {
-        int64_t sx = conv2d_source_index((int64_t)x - pl, j->w, p->mode);
-        dst[x] = sx < 0 ? 0.0f : row[sx];
+      if (sw == 1) {
+        for (size_t x = 0; x < lo; x++) dst[x] = padded_value(j, row, x);
+        memcpy(dst + lo, row + (lo - pl), (hi - lo) * sizeof(float));
+        for (size_t x = hi; x < stride; x++) dst[x] = padded_value(j, row, x);
+        continue;
       }
-      memcpy(dst + lo, row + (lo - (size_t)pl), (hi - lo) * sizeof(float));
-      for (size_t x = hi; x < bw; x++) {
-        int64_t sx = conv2d_source_index((int64_t)x - pl, j->w, p->mode);
-        dst[x] = sx < 0 ? 0.0f : row[sx];
-      }
+      for (size_t x = 0; x < stride; x++) /* past the padded width: never read, zeroed */
+        dst[x % sw * pw + x / sw] = x >= lo && x < hi     ? row[x - pl]
+                                    : x < j->g.band_width ? padded_value(j, row, x)
+                                                          : 0.0f;
     }
   }
 }
 
 /* A run of a panel's columns that lies in one output row: panel columns [first, first +
- * count) read band offsets base + i * stride (plus the im2col row's own offset). */
+ * count) read band offsets base + i (plus the im2col row's own offset). */
 typedef struct {
   size_t first, count, base;
 } segment;
@@ -140,11 +153,10 @@ typedef struct {
 static size_t panel_segments(const gemm_job *j, size_t col0, size_t ncols, size_t oy_first,
                              segment *seg) {
   size_t n = 0, ow = j->g.ow, sh = (size_t)j->p->axis[0].stride;
-  size_t sw = (size_t)j->p->axis[1].stride;
   for (size_t c = 0; c < ncols;) {
     size_t col = col0 + c, oy = col / ow, ox = col % ow;
     size_t count = ow - ox < ncols - c ? ow - ox : ncols - c;
-    segment s = {c, count, (oy - oy_first) * sh * j->g.band_width + ox * sw};
+    segment s = {c, count, (oy - oy_first) * sh * j->g.row_stride + ox};
     seg[n++] = s;
     c += count;
   }
@@ -161,31 +173,28 @@ static inline void copy_run(float *dst, const float *src, size_t n) {
 }
 
 /* Packs im2col rows [k0, k0 + kc) of one panel (ncols output pixels) from the band:
- * row r = (channel, ki, kj) reads band plane `channel` shifted by (ki, kj). At stride 1
- * each run of a row is copied as a whole panel row of GEMM_NR floats (two vector moves):
- * what lands past the run is overwritten by the next run, the zero tail or the next row,
- * and reads and writes stay inside the slot thanks to GEMM_NR floats of slack each. */
+ * row r = (channel, ki, kj) reads band plane `channel`, ki rows down, in the phase and at
+ * the offset of padded column kj * dw. Each run of a row is copied as a whole panel row
+ * of GEMM_NR floats (two vector moves): what lands past the run is overwritten by the next
+ * run, the zero tail or the next row, and reads and writes stay inside the slot thanks to
+ * GEMM_NR floats of slack each. */
 static void pack_from_band(const gemm_job *j, const float *band, const segment *seg, size_t n_seg,
                            size_t ncols, size_t k0, size_t kc, float *dst) {
   const conv2d_params *p = j->p;
   size_t kw = (size_t)p->axis[1].kernel, per_channel = (size_t)p->axis[0].kernel * kw;
   size_t dh = (size_t)p->axis[0].dilation, dw = (size_t)p->axis[1].dilation;
-  size_t sw = (size_t)p->axis[1].stride, plane = j->g.band_rows * j->g.band_width;
+  size_t sw = (size_t)p->axis[1].stride, pw = j->g.phase_width;
+  size_t plane = j->g.band_rows * j->g.row_stride;
   size_t c = k0 / per_channel, ki = k0 % per_channel / kw, kj = k0 % kw;
-  bool one_full_run = n_seg == 1 && ncols == GEMM_NR && sw == 1;
+  bool one_full_run = n_seg == 1 && ncols == GEMM_NR;
   for (size_t r = 0; r < kc; r++, dst += GEMM_NR) {
-    const float *src = band + c * plane + ki * dh * j->g.band_width + kj * dw;
+    const float *src =
+        band + c * plane + ki * dh * j->g.row_stride + kj * dw % sw * pw + kj * dw / sw;
     if (one_full_run)
       memcpy(dst, src + seg[0].base, GEMM_NR * sizeof(float)); /* the common case */
     else {
-      for (size_t s = 0; s < n_seg; s++) {
-        const float *from = src + seg[s].base;
-        float *to = dst + seg[s].first;
-        if (sw == 1) /* a whole panel row: the excess is overwritten by the next run */
-          memcpy(to, from, GEMM_NR * sizeof(float));
-        else
-          for (size_t i = 0; i < seg[s].count; i++) to[i] = from[i * sw];
-      }
+      for (size_t s = 0; s < n_seg; s++) /* in order: each overwrites the previous excess */
+        memcpy(dst + seg[s].first, src + seg[s].base, GEMM_NR * sizeof(float));
       for (size_t i = ncols; i < GEMM_NR; i++) dst[i] = 0.0f;
     }
     if (++kj == kw && (kj = 0, ++ki == per_channel / kw)) ki = 0, c++;

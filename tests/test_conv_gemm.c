@@ -28,6 +28,8 @@ static const gemm_case cases[] = {
     {512, 96, 3, 3, 3, 1, 1, 1, 1, 1, "zeros", false},      /* k 4608, 9 pixels: shares */
     {3, 64, 37, 29, 7, 2, 3, 1, 1, 1, "zeros", true},       /* a ResNet stem */
     {256, 64, 7, 7, 1, 2, 0, 1, 1, 1, "zeros", false},      /* strided 1x1: not in place */
+    {24, 20, 17, 19, 3, 3, 2, 2, 1, 1, "reflect", false},   /* stride 3 phases, dilation */
+    {16, 18, 15, 16, 5, 2, 2, 1, 1, 2, "circular", true},   /* stride 2, wrapped padding */
 };
 
 /* A Conv2d (+ ReLU) model of one case with random weights; blob in *blob (caller frees). */
