@@ -135,10 +135,16 @@ static void fill_band(const gemm_job *j, const float *planes, int64_t y0, size_t
         for (size_t x = hi; x < stride; x++) dst[x] = padded_value(j, row, x);
         continue;
       }
-      for (size_t x = 0; x < stride; x++) /* past the padded width: never read, zeroed */
-        dst[x % sw * pw + x / sw] = x >= lo && x < hi     ? row[x - pl]
-                                    : x < j->g.band_width ? padded_value(j, row, x)
-                                                          : 0.0f;
+      for (size_t phase = 0; phase < sw; phase++) { /* padded column i * sw + phase */
+        float *to = dst + phase * pw;
+        size_t first = lo > phase ? div_up(lo - phase, sw) : 0; /* inside: [first, end) */
+        size_t end = hi > phase ? div_up(hi - phase, sw) : 0;
+        if (end < first) end = first;
+        for (size_t i = 0; i < first; i++) to[i] = padded_value(j, row, i * sw + phase);
+        for (size_t i = first; i < end; i++) to[i] = row[i * sw + phase - pl];
+        for (size_t i = end; i < pw; i++) /* past the padded width: never read, zeroed */
+          to[i] = i * sw + phase < j->g.band_width ? padded_value(j, row, i * sw + phase) : 0.0f;
+      }
     }
   }
 }
