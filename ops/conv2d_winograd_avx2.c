@@ -1,0 +1,195 @@
+/* AVX2 + FMA code of the Winograd F(4x4, 3x3) path (ops/conv2d_winograd.c): the input and
+ * output transforms, 8 tiles per call, one tile per lane, and the GEMM of a panel with at
+ * most 4 tiles. This file is compiled with -mavx2 -mfma and only called when the GEMM runs
+ * its AVX2 kernel (the CPU has AVX2 and FMA, and the portable kernel is not forced). */
+#include <immintrin.h>
+#include <stddef.h>
+
+/* Input channels up to which the narrow GEMM copies its columns of B to the stack. */
+#define NARROW_COPY_MAX_K 1024
+
+void winograd_input8_avx2(const float *const *patch, size_t stride, float *v, size_t vs);
+void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
+                           const int *rows, const int *cols, size_t ostride, int full);
+void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *b,
+                               const float *bias, float *c, size_t ldc, size_t ncols);
+
+/* y = B^T x for six vectors (the rows of B^T: 4 0 -5 0 1 0 / 0 -4 -4 1 1 0 / 0 4 -4 -1 1 0 /
+ * 0 -2 -1 2 1 0 / 0 2 -1 -2 1 0 / 0 4 0 -5 0 1). */
+static inline void bt6(const __m256 x[6], __m256 y[6]) {
+  const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f);
+  const __m256 five = _mm256_set1_ps(5.0f);
+  __m256 s12 = _mm256_add_ps(x[1], x[2]), s34 = _mm256_add_ps(x[3], x[4]);
+  __m256 d12 = _mm256_sub_ps(x[1], x[2]), d43 = _mm256_sub_ps(x[4], x[3]);
+  __m256 d31 = _mm256_sub_ps(x[3], x[1]), d42 = _mm256_sub_ps(x[4], x[2]);
+  y[0] = _mm256_fmadd_ps(four, x[0], _mm256_fnmadd_ps(five, x[2], x[4]));
+  y[1] = _mm256_fnmadd_ps(four, s12, s34);
+  y[2] = _mm256_fmadd_ps(four, d12, d43);
+  y[3] = _mm256_fmadd_ps(two, d31, d42);
+  y[4] = _mm256_fnmadd_ps(two, d31, d42);
+  y[5] = _mm256_fmadd_ps(four, x[1], _mm256_fnmadd_ps(five, x[3], x[5]));
+}
+
+/* y = A^T x for six vectors (rows 1 1 1 1 1 0 / 0 1 -1 2 -2 0 / 0 1 1 4 4 0 /
+ * 0 1 -1 8 -8 1). */
+static inline void at6(const __m256 x[6], __m256 y[4]) {
+  __m256 s12 = _mm256_add_ps(x[1], x[2]), d12 = _mm256_sub_ps(x[1], x[2]);
+  __m256 s34 = _mm256_add_ps(x[3], x[4]), d34 = _mm256_sub_ps(x[3], x[4]);
+  y[0] = _mm256_add_ps(_mm256_add_ps(x[0], s12), s34);
+  y[1] = _mm256_fmadd_ps(_mm256_set1_ps(2.0f), d34, d12);
+  y[2] = _mm256_fmadd_ps(_mm256_set1_ps(4.0f), s34, s12);
+  y[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8.0f), d34, d12), x[5]);
+}
+
+/* V = B^T d B of 8 tiles: tile l is the 6 x 6 patch at patch[l] (row stride stride; each
+ * row must have 8 readable floats), V[a][b] of it goes to v[(6a + b) * vs + l]. */
+void winograd_input8_avx2(const float *const *patch, size_t stride, float *v, size_t vs) {
+  __m256 h[6][6]; /* h[r][b]: B applied along the rows of each patch */
+  for (size_t r = 0; r < 6; r++) {
+    size_t o = r * stride;
+    __m256 r0 = _mm256_loadu_ps(patch[0] + o), r1 = _mm256_loadu_ps(patch[1] + o);
+    __m256 r2 = _mm256_loadu_ps(patch[2] + o), r3 = _mm256_loadu_ps(patch[3] + o);
+    __m256 r4 = _mm256_loadu_ps(patch[4] + o), r5 = _mm256_loadu_ps(patch[5] + o);
+    __m256 r6 = _mm256_loadu_ps(patch[6] + o), r7 = _mm256_loadu_ps(patch[7] + o);
+    /* transpose: column c of the 8 rows into one vector (columns 0..5 only) */
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    __m256 c[6];
+    c[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    c[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    c[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    c[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    c[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    c[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    bt6(c, h[r]);
+  }
+  for (size_t b = 0; b < 6; b++) {
+    __m256 x[6] = {h[0][b], h[1][b], h[2][b], h[3][b], h[4][b], h[5][b]}, y[6];
+    bt6(x, y);
+    for (size_t a = 0; a < 6; a++) _mm256_storeu_ps(v + (6 * a + b) * vs, y[a]);
+  }
+}
+
+/* Y = A^T M A of 8 tiles (M[a][b] of tile l at m[(6a + b) * ms + l]), clamped to [lo, hi],
+ * row i of tile l stored at dst[l] + i * ostride for i < rows[l], its first cols[l] values
+ * (all 4 x 4 when full: no tile crosses the output's edge). */
+void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
+                           const int *rows, const int *cols, size_t ostride, int full) {
+  __m256 t[4][6]; /* t[i][b]: A applied down the columns */
+  for (size_t b = 0; b < 6; b++) {
+    __m256 x[6], y[4];
+    for (size_t a = 0; a < 6; a++) x[a] = _mm256_loadu_ps(m + (6 * a + b) * ms);
+    at6(x, y);
+    for (size_t i = 0; i < 4; i++) t[i][b] = y[i];
+  }
+  /* max/min return their second operand for NaN: keep the value second so NaN survives */
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  float part[8][4][4]; /* the tiles' rows when not full */
+  for (size_t i = 0; i < 4; i++) {
+    __m256 y[4];
+    at6(t[i], y);
+    for (size_t j = 0; j < 4; j++) y[j] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[j]));
+    /* transpose: q[k] = row i of tile k (low half) and of tile k + 4 (high half) */
+    __m256 a0 = _mm256_unpacklo_ps(y[0], y[1]), a1 = _mm256_unpackhi_ps(y[0], y[1]);
+    __m256 a2 = _mm256_unpacklo_ps(y[2], y[3]), a3 = _mm256_unpackhi_ps(y[2], y[3]);
+    __m256 q0 = _mm256_shuffle_ps(a0, a2, 0x44), q1 = _mm256_shuffle_ps(a0, a2, 0xEE);
+    __m256 q2 = _mm256_shuffle_ps(a1, a3, 0x44), q3 = _mm256_shuffle_ps(a1, a3, 0xEE);
+    if (full) {
+      size_t o = i * ostride;
+      _mm_storeu_ps(dst[0] + o, _mm256_castps256_ps128(q0));
+      _mm_storeu_ps(dst[1] + o, _mm256_castps256_ps128(q1));
+      _mm_storeu_ps(dst[2] + o, _mm256_castps256_ps128(q2));
+      _mm_storeu_ps(dst[3] + o, _mm256_castps256_ps128(q3));
+      _mm_storeu_ps(dst[4] + o, _mm256_extractf128_ps(q0, 1));
+      _mm_storeu_ps(dst[5] + o, _mm256_extractf128_ps(q1, 1));
+      _mm_storeu_ps(dst[6] + o, _mm256_extractf128_ps(q2, 1));
+      _mm_storeu_ps(dst[7] + o, _mm256_extractf128_ps(q3, 1));
+    } else {
+      _mm256_storeu2_m128(part[4][i], part[0][i], q0);
+      _mm256_storeu2_m128(part[5][i], part[1][i], q1);
+      _mm256_storeu2_m128(part[6][i], part[2][i], q2);
+      _mm256_storeu2_m128(part[7][i], part[3][i], q3);
+    }
+  }
+  if (full) return;
+  for (size_t l = 0; l < 8; l++)
+    for (int r = 0; r < rows[l]; r++)
+      for (int c = 0; c < cols[l]; c++) dst[l][(size_t)r * ostride + (size_t)c] = part[l][r][c];
+}
+
+/* The narrow GEMM below for ncols = NC (b: k rows, row stride ldb), its k loop split over Q
+ * accumulators per column. */
+static inline __attribute__((always_inline)) void narrow_tile(const float *a, size_t k,
+                                                              const float *b, size_t ldb,
+                                                              __m256 init, size_t NC, size_t Q,
+                                                              float out[4][8]) {
+  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  __m256 acc[4][4];
+  for (size_t j = 0; j < NC; j++)
+    for (size_t q = 0; q < Q; q++) acc[j][q] = q ? _mm256_setzero_ps() : init;
+  /* the 8 floats at a + 6p are step p's 6 and 2 of step p + 1's (ignored): only the last
+   * step, which may end the buffer, is a masked load */
+  size_t p = 0;
+  for (; p + Q < k; p += Q)
+    for (size_t q = 0; q < Q; q++) {
+      __m256 av = _mm256_loadu_ps(a + 6 * (p + q));
+      for (size_t j = 0; j < NC; j++)
+        acc[j][q] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(b + ldb * (p + q) + j), acc[j][q]);
+    }
+  for (; p < k; p++) { /* the last steps, on the first accumulators */
+    __m256 av = p + 1 < k ? _mm256_loadu_ps(a + 6 * p) : _mm256_maskload_ps(a + 6 * p, six);
+    for (size_t j = 0; j < NC; j++)
+      acc[j][0] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(b + ldb * p + j), acc[j][0]);
+  }
+  for (size_t j = 0; j < NC; j++) {
+    __m256 s = acc[j][0];
+    for (size_t q = 1; q < Q; q++) s = _mm256_add_ps(s, acc[j][q]);
+    _mm256_storeu_ps(out[j], s);
+  }
+}
+
+/* C = A B + bias for the first ncols (1..4) columns of a B panel (k x 16, row stride 16),
+ * A packed by gemm_pack_a (m rows, panels of 6); bias per row or NULL. Rows of C are 16
+ * wide (row stride ldc): the other columns are set to 0. For the last panel of an output
+ * whose tiles fill few of its 16 columns, at a fraction of a full panel's cost. */
+void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *b,
+                               const float *bias, float *c, size_t ldc, size_t ncols) {
+  float narrow[NARROW_COPY_MAX_K * 4]; /* the 4 first columns of B, to stay in L1 */
+  size_t ldb = 16;
+  if (k <= NARROW_COPY_MAX_K) {
+    for (size_t p = 0; p < k; p++) _mm_storeu_ps(narrow + 4 * p, _mm_loadu_ps(b + 16 * p));
+    b = narrow, ldb = 4;
+  }
+  for (size_t r0 = 0; r0 < m; r0 += 6, a += 6 * k) {
+    size_t rows = m - r0 < 6 ? m - r0 : 6;
+    float first[8] = {0}, out[4][8];
+    for (size_t r = 0; r < rows && bias; r++) first[r] = bias[r0 + r];
+    __m256 init = _mm256_loadu_ps(first);
+    switch (ncols) {
+    case 1:
+      narrow_tile(a, k, b, ldb, init, 1, 4, out);
+      break;
+    case 2:
+      narrow_tile(a, k, b, ldb, init, 2, 4, out);
+      break;
+    case 3:
+      narrow_tile(a, k, b, ldb, init, 3, 2, out);
+      break;
+    default:
+      narrow_tile(a, k, b, ldb, init, 4, 2, out);
+      break;
+    }
+    for (size_t r = 0; r < rows; r++) {
+      float *row = c + (r0 + r) * ldc;
+      _mm256_storeu_ps(row, _mm256_setzero_ps());
+      _mm256_storeu_ps(row + 8, _mm256_setzero_ps());
+      for (size_t j = 0; j < ncols; j++) row[j] = out[j][r];
+    }
+  }
+}
