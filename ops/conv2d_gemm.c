@@ -30,15 +30,6 @@ typedef struct {
   bool pointwise;
 } geometry;
 
-/* True when the input itself is the im2col matrix (1x1 kernel, stride 1, no padding). */
-static bool is_pointwise(const conv2d_params *p) {
-  for (int i = 0; i < 2; i++)
-    if (p->axis[i].kernel != 1 || p->axis[i].stride != 1 || p->axis[i].pad_begin ||
-        p->axis[i].pad_end)
-      return false;
-  return true;
-}
-
 static size_t div_up(size_t a, size_t b) {
   return (a + b - 1) / b;
 }
@@ -59,7 +50,7 @@ static bool make_geometry(const conv2d_params *p, size_t oh, size_t ow, geometry
   g->m = (size_t)(p->out_channels / p->groups);
   g->kc = g->k <= KC_TARGET * 3 / 2 ? g->k : div_up(g->k, div_up(g->k, KC_TARGET));
   g->ow = ow;
-  g->pointwise = is_pointwise(p);
+  g->pointwise = conv2d_is_pointwise(p);
   if (!mul_size(oh, ow, &g->pixels) || g->pixels == 0) return false;
   size_t panels = div_up(g->pixels, GEMM_NR);
   g->block_panels = PACK_TARGET_FLOATS / (g->kc * GEMM_NR);

@@ -52,6 +52,9 @@ void conv2d_pack_weights(conv2d_params *p, float *packed);
  * OP_SCRATCH_PER_THREAD); false on overflow. */
 bool conv2d_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes);
 
+/* True when the input itself is the im2col matrix (1x1 kernel, stride 1, no padding). */
+bool conv2d_is_pointwise(const conv2d_params *p);
+
 /* Index into an input axis of length size for padded coordinate i (the padding mode's
  * rule), or -1 for a zero. */
 int64_t conv2d_source_index(int64_t i, int64_t size, padding_mode mode);

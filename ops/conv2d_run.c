@@ -65,8 +65,7 @@ void conv2d_pack_weights(conv2d_params *p, float *packed) {
   p->packed = packed;
 }
 
-/* True when the input itself is the im2col matrix (1x1 kernel, stride 1, no padding). */
-static bool is_pointwise(const conv2d_params *p) {
+bool conv2d_is_pointwise(const conv2d_params *p) {
   for (int i = 0; i < 2; i++)
     if (p->axis[i].kernel != 1 || p->axis[i].stride != 1 || p->axis[i].pad_begin ||
         p->axis[i].pad_end)
@@ -80,7 +79,7 @@ bool conv2d_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *
   if (p->path == CONV_DEPTHWISE) return (*bytes = 0, true);
   if (p->path == CONV_GEMM) {
     if (!conv_gemm_scratch_floats(p, oh, ow, &floats)) return false;
-  } else if (!is_pointwise(p) &&
+  } else if (!conv2d_is_pointwise(p) &&
              !(mul_size(oh, ow, &floats) && mul_size(floats, conv2d_group_k(p), &floats)))
     return false; /* CONV_DIRECT: one group's im2col */
   return mul_size(floats, sizeof(float), bytes);
@@ -148,7 +147,7 @@ static void direct_tasks(void *ctx, int worker, size_t begin, size_t end) {
     size_t n = t / groups, g = t % groups;
     j.image = j.input + n * (size_t)p->in_channels * (size_t)(j.h * j.w);
     const float *cols = j.image + g * k * pixels; /* pointwise: the group's input planes */
-    if (!is_pointwise(p)) {
+    if (!conv2d_is_pointwise(p)) {
       float *slot = (float *)(j.scratch + (size_t)worker * j.slot_bytes);
       im2col_group(&j, g, slot);
       cols = slot;
