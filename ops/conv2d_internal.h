@@ -11,8 +11,9 @@ typedef enum { PAD_ZEROS, PAD_REFLECT, PAD_REPLICATE, PAD_CIRCULAR } padding_mod
 /* How a conv runs (chosen at load by conv2d_choose_path):
  * - CONV_GEMM: cache-blocked GEMM of the weights packed at load x im2col panels packed
  *   per k block from a padded band of input rows (conv2d_gemm.c);
- * - CONV_WINOGRAD: F(4x4, 3x3) for 3x3 stride-1 undilated ungrouped zero-padded convs with
- *   enough channels: 36 GEMMs on transformed tiles, weights transformed and packed at load;
+ * - CONV_WINOGRAD: F(4x4, 3x3) / F(2x2, 5x5) for 3x3 / 5x5 stride-1 undilated ungrouped
+ *   zero-padded convs with enough channels: 36 GEMMs on transformed 6x6 tiles, weights
+ *   transformed and packed at load;
  * - CONV_DEPTHWISE: one input channel per group with zero padding: bands of output rows
  *   from zero-padded copies of the input rows in a small stack buffer, no scratch;
  * - CONV_DIRECT: per group im2col + row-wise products, for the other convs with too few
@@ -64,7 +65,7 @@ bool conv_gemm_scratch_floats(const conv2d_params *p, size_t oh, size_t ow, size
 void conv_gemm_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
                    size_t slot_bytes, threadpool *tp);
 
-/* The Winograd path (conv2d_winograd.c). */
+/* The Winograd path (conv2d_winograd.c), for kernels 3x3 and 5x5. */
 size_t winograd_packed_floats(const conv2d_params *p);
 void winograd_pack_weights(const conv2d_params *p, float *packed);
 bool winograd_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes);

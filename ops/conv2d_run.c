@@ -14,16 +14,22 @@ size_t conv2d_group_k(const conv2d_params *p) {
   return (size_t)(p->in_channels / p->groups * p->axis[0].kernel * p->axis[1].kernel);
 }
 
-/* Below this many output pixels (a 12 x 12 map) the transformed weights, 4x the size of
- * the plain ones, are streamed for too few tiles: GEMM is faster (resnet18's 7 x 7 layers). */
-#define WINOGRAD_MIN_PIXELS 144
+/* Below this many output pixels (a 12 x 12 map) the transformed weights of F(4x4, 3x3), 4x
+ * the size of the plain ones, are streamed for too few tiles: GEMM is faster (resnet18's
+ * 7 x 7 layers). Those of F(2x2, 5x5) are only 1.44x the plain ones: no minimum. */
+#define WINOGRAD_MIN_PIXELS_3X3 144
+#define WINOGRAD_MIN_PIXELS_5X5 0
 
+/* F(4x4, 3x3) or F(2x2, 5x5) (conv2d_winograd.c). */
 static bool winograd_applies(const conv2d_params *p, size_t oh, size_t ow) {
+  int64_t k = p->axis[0].kernel;
+  if (k != 3 && k != 5) return false;
   for (int i = 0; i < 2; i++)
-    if (p->axis[i].kernel != 3 || p->axis[i].stride != 1 || p->axis[i].dilation != 1) return false;
+    if (p->axis[i].kernel != k || p->axis[i].stride != 1 || p->axis[i].dilation != 1) return false;
   const char *force = getenv("CNNRT_CONV_PATH");
   bool forced = force && strcmp(force, "winograd") == 0;
-  if (oh && oh * ow < WINOGRAD_MIN_PIXELS && !forced) return false;
+  size_t min_pixels = k == 3 ? WINOGRAD_MIN_PIXELS_3X3 : WINOGRAD_MIN_PIXELS_5X5;
+  if (oh && oh * ow < min_pixels && !forced) return false;
   /* below ~16 channels the transforms cost more than the multiplications they save */
   return p->groups == 1 && p->mode == PAD_ZEROS && p->in_channels >= 16 && p->out_channels >= 16;
 }

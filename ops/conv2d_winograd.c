@@ -1,7 +1,10 @@
-/* Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions (Lavin & Gray): each 4x4 output tile
- * comes from a 6x6 input tile as Y = A^T [(G g G^T) . (B^T d B)] A, so the 36 element-wise
- * products of all tiles become 36 GEMMs [OC x IC] x [IC x tiles] with 4x fewer
- * multiplications than direct convolution. Weights are transformed and packed at load.
+/* Winograd F(4x4, 3x3) and F(2x2, 5x5) for 3x3 and 5x5 stride-1 convolutions (Lavin &
+ * Gray): each 4x4 (2x2) output tile comes from a 6x6 input tile as
+ * Y = A^T [(G g G^T) . (B^T d B)] A, so the 36 element-wise products of all tiles become 36
+ * GEMMs [OC x IC] x [IC x tiles] with 4x (2.78x) fewer multiplications than direct
+ * convolution. Both use the points 0, 1, -1, 2, -2 and infinity, hence the same B^T; only
+ * G (6 x k), A^T (tile x 6) and the tile side differ. Weights are transformed and packed at
+ * load.
  *
  * The tiles of the batch (GEMM_NR-wide panels of one sample each) run in blocks as large
  * as the scratch allows, each in three parallel phases: transform the input (one task per
@@ -21,12 +24,13 @@
 #include "ops/conv2d_internal.h"
 #include "runtime/checked.h"
 
-#define TILE 4       /* output tile side */
-#define TILE_IN 6    /* input tile side */
+#define TILE_IN 6    /* input tile side; the output tile side is TILE_IN + 1 - kernel */
+#define MAX_TILE 4   /* output tile side of F(4x4, 3x3) */
+#define MAX_K 5      /* kernel side of F(2x2, 5x5) */
 #define POSITIONS 36 /* TILE_IN * TILE_IN transformed positions */
 #define LANES GEMM_NR
 #define GROUP 8 /* tiles per transform call */
-/* Column (1, 1) of A (TILE_IN x TILE) is all ones, so a bias added to product (1, 1) is
+/* Column (1, 1) of A (TILE_IN x tile) is all ones, so a bias added to product (1, 1) is
  * added once to every output: the GEMM of that position adds it. */
 #define BIAS_POS (1 * TILE_IN + 1)
 /* Scratch per thread: up to MAX_PANELS panels within SLOT_TARGET_BYTES (at least one).
@@ -46,44 +50,42 @@
 /* ops/conv2d_winograd_avx2.c: the same as input8_portable / output8_portable. */
 void winograd_input8_avx2(const float *const *patch, size_t stride, float *v, size_t vs);
 void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
-                           const int *rows, const int *cols, size_t ostride, int full);
+                           const int *rows, const int *cols, size_t ostride, int full, int tile);
 void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *b,
                                const float *bias, float *c, size_t ldc, size_t ncols);
 #endif
 /* A panel with at most this many tiles (the last of an output) takes the narrow GEMM. */
 #define NARROW_TILES 4
 
-/* G (6x3) applied to a kernel row or column g0..g2: declares o##0 .. o##5. */
-#define G_TRANSFORM(g0, g1, g2, o)                                                                 \
-  float o##s = (g0) + (g2), o##q = (g0)*0.25f + (g2), o##h = (g1)*0.5f;                            \
-  float o##0 = (g0)*0.25f, o##1 = (o##s + (g1)) * (-1.0f / 6.0f);                                  \
-  float o##2 = (o##s - (g1)) * (-1.0f / 6.0f), o##3 = (o##q + o##h) * (1.0f / 6.0f);               \
-  float o##4 = (o##q - o##h) * (1.0f / 6.0f), o##5 = (g2)
-
-/* Column b of U = G (g G^T): G applied to column b of the rows' transforms t0, t1, t2. */
-#define U_COLUMN(b)                                                                                \
-  do {                                                                                             \
-    G_TRANSFORM(t0##b, t1##b, t2##b, w);                                                           \
-    u[(0 * TILE_IN + (b)) * s + j] = w0, u[(1 * TILE_IN + (b)) * s + j] = w1;                      \
-    u[(2 * TILE_IN + (b)) * s + j] = w2, u[(3 * TILE_IN + (b)) * s + j] = w3;                      \
-    u[(4 * TILE_IN + (b)) * s + j] = w4, u[(5 * TILE_IN + (b)) * s + j] = w5;                      \
-  } while (0)
-
-/* U = G g G^T of n filters: g[k * s + j] is tap k (3 * row + column) of filter j, U[a][b]
- * goes to u[(6a + b) * s + j]. One loop over filters in straight-line code, vectorised by
- * the compiler (no FMA contraction in ISO C: SIMD or not, the same values). */
-static void weight_transform(const float *restrict g, float *restrict u, size_t n, size_t s) {
+/* G (6 x k, k = 3 or 5) applied to n kernel rows or columns of k taps x[i * xs + j] (tap i
+ * of filter j), the 6 results to y[b * ys + j]. The rows of G: 1/4 (1, 0, ..),
+ * -1/6 (1, 1, 1, ..), -1/6 (1, -1, 1, ..), 1/24 (1, 2, 4, ..), 1/24 (1, -2, 4, ..),
+ * (0, .., 0, 1). Vectorised by the compiler (no FMA contraction in ISO C: SIMD or not, the
+ * same values). */
+static void g_apply(const float *restrict x, size_t xs, float *restrict y, size_t ys, size_t n,
+                    size_t k) {
   for (size_t j = 0; j < n; j++) {
-    G_TRANSFORM(g[0 * s + j], g[1 * s + j], g[2 * s + j], t0); /* t_r = G g_r, row r */
-    G_TRANSFORM(g[3 * s + j], g[4 * s + j], g[5 * s + j], t1);
-    G_TRANSFORM(g[6 * s + j], g[7 * s + j], g[8 * s + j], t2);
-    U_COLUMN(0);
-    U_COLUMN(1);
-    U_COLUMN(2);
-    U_COLUMN(3);
-    U_COLUMN(4);
-    U_COLUMN(5);
+    float g0 = x[j], g1 = x[xs + j], g2 = x[2 * xs + j], e, o, q, h, last;
+    if (k == 3) {
+      e = g0 + g2, o = g1, q = g0 * 0.25f + g2, h = g1 * 0.5f, last = g2;
+    } else {
+      float g3 = x[3 * xs + j], g4 = x[4 * xs + j];
+      e = (g0 + g2) + g4, o = g1 + g3, last = g4;
+      q = (g0 * 0.25f + g2) + g4 * 4.0f, h = g1 * 0.5f + g3 * 2.0f;
+    }
+    y[j] = g0 * 0.25f, y[ys + j] = (e + o) * (-1.0f / 6.0f);
+    y[2 * ys + j] = (e - o) * (-1.0f / 6.0f), y[3 * ys + j] = (q + h) * (1.0f / 6.0f);
+    y[4 * ys + j] = (q - h) * (1.0f / 6.0f), y[5 * ys + j] = last;
   }
+}
+
+/* U = G g G^T of n k x k filters: g[t * s + j] is tap t (k * row + column) of filter j,
+ * U[a][b] goes to u[(6a + b) * s + j]; t holds 6 k s floats. */
+static void weight_transform(const float *g, float *t, float *u, size_t n, size_t s, size_t k) {
+  for (size_t r = 0; r < k; r++) /* row r: t[(b k + r) s + j] = (G g_r)[b] */
+    g_apply(g + r * k * s, s, t + r * s, k * s, n, k);
+  for (size_t b = 0; b < TILE_IN; b++) /* column b of the rows' transforms */
+    g_apply(t + b * k * s, s, u + b * s, TILE_IN * s, n, k);
 }
 
 /* memcpy of a run of packed weights, read much later: with SSE, non-temporal stores (no
@@ -111,21 +113,22 @@ void winograd_pack_weights(const conv2d_params *p, float *packed) {
   enum { N = PACK_IC * GEMM_MR };
   size_t oc_n = (size_t)p->out_channels, ic_n = (size_t)p->in_channels;
   size_t per_matrix = gemm_packed_a_floats(oc_n, ic_n);
-  float g[9 * N], u[POSITIONS * N];
+  size_t k = (size_t)p->axis[0].kernel, taps = k * k;
+  float g[MAX_K * MAX_K * N], t[TILE_IN * MAX_K * N], u[POSITIONS * N];
   for (size_t oc0 = 0; oc0 < oc_n; oc0 += GEMM_MR)
     for (size_t ic0 = 0; ic0 < ic_n; ic0 += PACK_IC) {
       size_t ics = ic_n - ic0 < PACK_IC ? ic_n - ic0 : PACK_IC, n = ics * GEMM_MR;
       for (size_t r = 0; r < GEMM_MR; r++) {
         if (oc0 + r >= oc_n) { /* the zero rows that pad the last panel */
           for (size_t i = 0; i < ics; i++)
-            for (size_t k = 0; k < 9; k++) g[k * N + i * GEMM_MR + r] = 0.0f;
+            for (size_t q = 0; q < taps; q++) g[q * N + i * GEMM_MR + r] = 0.0f;
           continue;
         }
-        const float *src = p->weight.data + ((oc0 + r) * ic_n + ic0) * 9;
+        const float *src = p->weight.data + ((oc0 + r) * ic_n + ic0) * taps;
         for (size_t i = 0; i < ics; i++)
-          for (size_t k = 0; k < 9; k++) g[k * N + i * GEMM_MR + r] = src[i * 9 + k];
+          for (size_t q = 0; q < taps; q++) g[q * N + i * GEMM_MR + r] = src[i * taps + q];
       }
-      weight_transform(g, u, n, N);
+      weight_transform(g, t, u, n, N, k);
       float *dst = packed + oc0 * ic_n + ic0 * GEMM_MR;
       for (size_t pos = 0; pos < POSITIONS; pos++) copy_out(dst + pos * per_matrix, u + pos * N, n);
     }
@@ -148,13 +151,19 @@ static void bt6(const float *x, size_t xs, float *y, size_t ys) {
   }
 }
 
-/* A^T (4x6) applied across 6 vectors of GROUP floats. */
-static void at6(const float *x, size_t xs, float *y, size_t ys) {
+/* A^T (tile x 6) applied across 6 vectors of GROUP floats. Its rows: for tile 4,
+ * 1 1 1 1 1 0 / 0 1 -1 2 -2 0 / 0 1 1 4 4 0 / 0 1 -1 8 -8 1; for tile 2,
+ * 1 1 1 1 1 0 / 0 1 -1 2 -2 1. */
+static void at6(const float *x, size_t xs, float *y, size_t ys, size_t tile) {
   for (size_t j = 0; j < GROUP; j++) {
     float m0 = x[j], m1 = x[xs + j], m2 = x[2 * xs + j], m3 = x[3 * xs + j];
     float m4 = x[4 * xs + j], m5 = x[5 * xs + j];
     y[j] = m0 + (m1 + m2) + (m3 + m4);
     y[ys + j] = (m1 - m2) + 2.0f * (m3 - m4);
+    if (tile == 2) {
+      y[ys + j] += m5;
+      continue;
+    }
     y[2 * ys + j] = (m1 + m2) + 4.0f * (m3 + m4);
     y[3 * ys + j] = (m1 - m2) + 8.0f * (m3 - m4) + m5;
   }
@@ -172,16 +181,17 @@ static void input8_portable(const float *const *patch, size_t stride, float *v, 
   for (size_t b = 0; b < TILE_IN; b++) bt6(&h[0][b][0], TILE_IN * GROUP, v + b * vs, TILE_IN * vs);
 }
 
-/* Y = A^T M A of GROUP tiles (M[a][b] of tile l at m[(6a + b) * ms + l]), clamped to
- * [lo, hi], row i of tile l stored at dst[l] + i * ostride for i < rows[l], its first
- * cols[l] values. */
+/* Y = A^T M A of GROUP tiles of side tile (M[a][b] of tile l at m[(6a + b) * ms + l]),
+ * clamped to [lo, hi], row i of tile l stored at dst[l] + i * ostride for i < rows[l], its
+ * first cols[l] values. */
 static void output8_portable(const float *m, size_t ms, float lo, float hi, float *const *dst,
-                             const int *rows, const int *cols, size_t ostride) {
-  float mm[POSITIONS][GROUP], t[TILE][TILE_IN][GROUP], y[TILE][TILE][GROUP];
+                             const int *rows, const int *cols, size_t ostride, size_t tile) {
+  float mm[POSITIONS][GROUP], t[MAX_TILE][TILE_IN][GROUP], y[MAX_TILE][MAX_TILE][GROUP];
   for (size_t pos = 0; pos < POSITIONS; pos++) memcpy(mm[pos], m + pos * ms, sizeof mm[pos]);
   /* down the columns (t[i][b]), then along the rows */
-  for (size_t b = 0; b < TILE_IN; b++) at6(mm[b], TILE_IN * GROUP, &t[0][b][0], TILE_IN * GROUP);
-  for (size_t i = 0; i < TILE; i++) at6(&t[i][0][0], GROUP, &y[i][0][0], GROUP);
+  for (size_t b = 0; b < TILE_IN; b++)
+    at6(mm[b], TILE_IN * GROUP, &t[0][b][0], TILE_IN * GROUP, tile);
+  for (size_t i = 0; i < tile; i++) at6(&t[i][0][0], GROUP, &y[i][0][0], GROUP, tile);
   for (size_t l = 0; l < GROUP; l++)
     for (int r = 0; r < rows[l]; r++)
       for (int c = 0; c < cols[l]; c++) {
@@ -191,21 +201,24 @@ static void output8_portable(const float *m, size_t ms, float lo, float hi, floa
       }
 }
 
-/* Tiles of a sample along each axis, and its panels of LANES tiles. */
+/* The output tile side, the tiles of a sample along each axis, and its panels of LANES
+ * tiles. */
 typedef struct {
-  size_t tiles_h, tiles_w, tiles, panels;
+  size_t tile, tiles_h, tiles_w, tiles, panels;
   size_t pad_w, pad_floats; /* zero-padded input plane: row length, floats (rounded up) */
 } wino_geometry;
 
-static wino_geometry geometry_of(size_t oh, size_t ow) {
+static wino_geometry geometry_of(const conv2d_params *p, size_t oh, size_t ow) {
   wino_geometry g;
-  g.tiles_h = (oh + TILE - 1) / TILE;
-  g.tiles_w = (ow + TILE - 1) / TILE;
+  g.tile = TILE_IN + 1 - (size_t)p->axis[0].kernel;
+  g.tiles_h = (oh + g.tile - 1) / g.tile;
+  g.tiles_w = (ow + g.tile - 1) / g.tile;
   g.tiles = g.tiles_h * g.tiles_w;
   g.panels = (g.tiles + LANES - 1) / LANES;
-  /* each patch row is read as 8 floats from column 4 tx: 2 more than a 6-wide patch needs */
-  g.pad_w = TILE * g.tiles_w + 4;
-  g.pad_floats = ((TILE * g.tiles_h + 2) * g.pad_w + 15) / 16 * 16;
+  /* each patch row is read as 8 floats from column tile * tx: 2 more than a 6-wide patch
+   * needs */
+  g.pad_w = g.tile * g.tiles_w + 8 - g.tile;
+  g.pad_floats = ((g.tile * g.tiles_h + TILE_IN - g.tile) * g.pad_w + 15) / 16 * 16;
   return g;
 }
 
@@ -216,7 +229,7 @@ static size_t panel_floats(const conv2d_params *p) {
 
 /* The scratch slot of one thread: its padded input plane, then its share of the block. */
 bool winograd_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes) {
-  wino_geometry g = geometry_of(oh, ow);
+  wino_geometry g = geometry_of(p, oh, ow);
   size_t per_panel, panels, floats;
   if (!mul_size(panel_floats(p), sizeof(float), &per_panel)) return false;
   panels = SLOT_TARGET_BYTES / per_panel;
@@ -263,20 +276,20 @@ static void output8(const wino_job *j, const float *m, size_t ms, float *const *
   float lo = j->p->epilogue.min, hi = j->p->epilogue.max;
 #ifdef WINO_HAVE_AVX2
   if (j->avx2) {
-    winograd_output8_avx2(m, ms, lo, hi, dst, rows, cols, (size_t)j->ow, full);
+    winograd_output8_avx2(m, ms, lo, hi, dst, rows, cols, (size_t)j->ow, full, (int)j->g.tile);
     return;
   }
 #endif
   (void)full;
-  output8_portable(m, ms, lo, hi, dst, rows, cols, (size_t)j->ow);
+  output8_portable(m, ms, lo, hi, dst, rows, cols, (size_t)j->ow, j->g.tile);
 }
 
 /* Copies the input rows of tile rows [ty0, ty1] of plane into the padded plane pad (whose
  * padding winograd_run zeroed: only the input's part of a row is ever written). */
 static void fill_pad(const wino_job *j, const float *plane, float *pad, size_t ty0, size_t ty1) {
-  size_t pw = j->g.pad_w, w = (size_t)j->w, pl = (size_t)j->p->axis[1].pad_begin;
+  size_t pw = j->g.pad_w, w = (size_t)j->w, pl = (size_t)j->p->axis[1].pad_begin, t = j->g.tile;
   int64_t pt = j->p->axis[0].pad_begin;
-  int64_t y0 = (int64_t)(TILE * ty0) - pt, y1 = (int64_t)(TILE * ty1 + TILE_IN) - pt;
+  int64_t y0 = (int64_t)(t * ty0) - pt, y1 = (int64_t)(t * ty1 + TILE_IN) - pt;
   for (int64_t y = y0 < 0 ? 0 : y0; y < y1 && y < j->h; y++)
     memcpy(pad + (size_t)(y + pt) * pw + pl, plane + (size_t)y * w, w * sizeof(float));
 }
@@ -286,7 +299,7 @@ static void input_tasks(void *ctx, int worker, size_t begin, size_t end) {
   const wino_job *j = ctx;
   const wino_geometry *g = &j->g;
   size_t ic_n = (size_t)j->p->in_channels, hw = (size_t)(j->h * j->w), pw = g->pad_w;
-  size_t vs = j->vs, last = j->first + j->count;
+  size_t vs = j->vs, last = j->first + j->count, tile = g->tile;
   float *pad = j->pad + (size_t)worker * g->pad_floats;
   for (size_t ic = begin; ic < end; ic++)
     for (size_t at = j->first; at < last;) { /* the block's panels of one sample at a time */
@@ -295,12 +308,12 @@ static void input_tasks(void *ctx, int worker, size_t begin, size_t end) {
       size_t t_first = p0 * LANES, t_end = p1 * LANES < g->tiles ? p1 * LANES : g->tiles;
       fill_pad(j, j->input + (n * ic_n + ic) * hw, pad, t_first / g->tiles_w,
                (t_end - 1) / g->tiles_w);
-      const float *first = pad + t_first / g->tiles_w * TILE * pw + t_first % g->tiles_w * TILE;
+      const float *first = pad + t_first / g->tiles_w * tile * pw + t_first % g->tiles_w * tile;
       size_t ty = t_first / g->tiles_w, tx = t_first % g->tiles_w;
       for (size_t t0 = t_first; t0 < p1 * LANES; t0 += GROUP) {
         const float *patch[GROUP];
         for (size_t l = 0; l < GROUP; l++) { /* past the last tile: any tile */
-          patch[l] = t0 + l < g->tiles ? pad + ty * TILE * pw + tx * TILE : first;
+          patch[l] = t0 + l < g->tiles ? pad + ty * tile * pw + tx * tile : first;
           if (++tx == g->tiles_w) tx = 0, ty++;
         }
         size_t panel = at - j->first + (t0 - t_first) / LANES;
@@ -346,13 +359,14 @@ static void output_tasks(void *ctx, int worker, size_t begin, size_t end) {
   const wino_geometry *g = &j->g;
   size_t oc_n = (size_t)j->p->out_channels, ohw = (size_t)(j->oh * j->ow);
   size_t tb = j->count * LANES;
+  int64_t tile = (int64_t)g->tile;
   (void)worker;
   for (size_t oc = begin; oc < end; oc++)
     for (size_t panel = 0; panel < j->count; panel++) {
       size_t n = (j->first + panel) / g->panels, t_first = (j->first + panel) % g->panels * LANES;
       float *plane = j->output + (n * oc_n + oc) * ohw;
-      int64_t y0 = (int64_t)(t_first / g->tiles_w) * TILE;
-      int64_t x0 = (int64_t)(t_first % g->tiles_w) * TILE;
+      int64_t y0 = (int64_t)(t_first / g->tiles_w) * tile;
+      int64_t x0 = (int64_t)(t_first % g->tiles_w) * tile;
       for (size_t half = 0; half < LANES; half += GROUP) {
         float *dst[GROUP];
         int rows[GROUP], cols[GROUP], full = 1;
@@ -360,11 +374,11 @@ static void output_tasks(void *ctx, int worker, size_t begin, size_t end) {
           dst[l] = NULL, rows[l] = cols[l] = 0;
           if (t_first + half + l >= g->tiles) continue;
           dst[l] = plane + y0 * j->ow + x0;
-          rows[l] = (int)(j->oh - y0 < TILE ? j->oh - y0 : TILE);
-          cols[l] = (int)(j->ow - x0 < TILE ? j->ow - x0 : TILE);
-          if ((x0 += TILE) >= j->ow) x0 = 0, y0 += TILE;
+          rows[l] = (int)(j->oh - y0 < tile ? j->oh - y0 : tile);
+          cols[l] = (int)(j->ow - x0 < tile ? j->ow - x0 : tile);
+          if ((x0 += tile) >= j->ow) x0 = 0, y0 += tile;
         }
-        for (size_t l = 0; l < GROUP; l++) full &= rows[l] == TILE && cols[l] == TILE;
+        for (size_t l = 0; l < GROUP; l++) full &= rows[l] == tile && cols[l] == tile;
         output8(j, j->m + oc * POSITIONS * tb + panel * LANES + half, tb, dst, rows, cols, full);
       }
     }
@@ -375,7 +389,7 @@ void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *s
   wino_job j = {.p = p,
                 .input = in->data,
                 .output = out->data,
-                .g = geometry_of(out->shape.dim[2], out->shape.dim[3]),
+                .g = geometry_of(p, out->shape.dim[2], out->shape.dim[3]),
                 .h = (int64_t)in->shape.dim[2],
                 .w = (int64_t)in->shape.dim[3],
                 .oh = (int64_t)out->shape.dim[2],

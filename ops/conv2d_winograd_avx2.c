@@ -1,7 +1,7 @@
-/* AVX2 + FMA code of the Winograd F(4x4, 3x3) path (ops/conv2d_winograd.c): the input and
- * output transforms, 8 tiles per call, one tile per lane, and the GEMM of a panel with at
- * most 4 tiles. This file is compiled with -mavx2 -mfma and only called when the GEMM runs
- * its AVX2 kernel (the CPU has AVX2 and FMA, and the portable kernel is not forced). */
+/* AVX2 + FMA code of the Winograd F(4x4, 3x3) and F(2x2, 5x5) path (ops/conv2d_winograd.c):
+ * the input and output transforms, 8 tiles per call, one tile per lane, and the GEMM of a
+ * panel with at most 4 tiles. This file is compiled with -mavx2 -mfma and only called when the GEMM
+ * runs its AVX2 kernel (the CPU has AVX2 and FMA, and the portable kernel is not forced). */
 #include <immintrin.h>
 #include <stddef.h>
 
@@ -10,7 +10,7 @@
 
 void winograd_input8_avx2(const float *const *patch, size_t stride, float *v, size_t vs);
 void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
-                           const int *rows, const int *cols, size_t ostride, int full);
+                           const int *rows, const int *cols, size_t ostride, int full, int tile);
 void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *b,
                                const float *bias, float *c, size_t ldc, size_t ncols);
 
@@ -30,13 +30,17 @@ static inline void bt6(const __m256 x[6], __m256 y[6]) {
   y[5] = _mm256_fmadd_ps(four, x[1], _mm256_fnmadd_ps(five, x[3], x[5]));
 }
 
-/* y = A^T x for six vectors (rows 1 1 1 1 1 0 / 0 1 -1 2 -2 0 / 0 1 1 4 4 0 /
- * 0 1 -1 8 -8 1). */
-static inline void at6(const __m256 x[6], __m256 y[4]) {
+/* y = A^T x for six vectors (tile 4: rows 1 1 1 1 1 0 / 0 1 -1 2 -2 0 / 0 1 1 4 4 0 /
+ * 0 1 -1 8 -8 1; tile 2: rows 1 1 1 1 1 0 / 0 1 -1 2 -2 1). */
+static inline __attribute__((always_inline)) void at6(const __m256 x[6], __m256 y[4], int tile) {
   __m256 s12 = _mm256_add_ps(x[1], x[2]), d12 = _mm256_sub_ps(x[1], x[2]);
   __m256 s34 = _mm256_add_ps(x[3], x[4]), d34 = _mm256_sub_ps(x[3], x[4]);
   y[0] = _mm256_add_ps(_mm256_add_ps(x[0], s12), s34);
   y[1] = _mm256_fmadd_ps(_mm256_set1_ps(2.0f), d34, d12);
+  if (tile == 2) {
+    y[1] = _mm256_add_ps(y[1], x[5]);
+    return;
+  }
   y[2] = _mm256_fmadd_ps(_mm256_set1_ps(4.0f), s34, s12);
   y[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8.0f), d34, d12), x[5]);
 }
@@ -76,51 +80,66 @@ void winograd_input8_avx2(const float *const *patch, size_t stride, float *v, si
   }
 }
 
-/* Y = A^T M A of 8 tiles (M[a][b] of tile l at m[(6a + b) * ms + l]), clamped to [lo, hi],
- * row i of tile l stored at dst[l] + i * ostride for i < rows[l], its first cols[l] values
- * (all 4 x 4 when full: no tile crosses the output's edge). */
-void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
-                           const int *rows, const int *cols, size_t ostride, int full) {
+/* winograd_output8_avx2 for tile side T (4 or 2, a constant once inlined). */
+static inline __attribute__((always_inline)) void output8(const float *m, size_t ms, float lo,
+                                                          float hi, float *const *dst,
+                                                          const int *rows, const int *cols,
+                                                          size_t ostride, int full, int T) {
   __m256 t[4][6]; /* t[i][b]: A applied down the columns */
   for (size_t b = 0; b < 6; b++) {
     __m256 x[6], y[4];
     for (size_t a = 0; a < 6; a++) x[a] = _mm256_loadu_ps(m + (6 * a + b) * ms);
-    at6(x, y);
-    for (size_t i = 0; i < 4; i++) t[i][b] = y[i];
+    at6(x, y, T);
+    for (int i = 0; i < T; i++) t[i][b] = y[i];
   }
   /* max/min return their second operand for NaN: keep the value second so NaN survives */
   const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
   float part[8][4][4]; /* the tiles' rows when not full */
-  for (size_t i = 0; i < 4; i++) {
+  for (int i = 0; i < T; i++) {
     __m256 y[4];
-    at6(t[i], y);
-    for (size_t j = 0; j < 4; j++) y[j] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[j]));
+    at6(t[i], y, T);
+    for (int j = 0; j < T; j++) y[j] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[j]));
+    float *row[8]; /* where row i of each tile goes */
+    for (size_t l = 0; l < 8; l++) row[l] = full ? dst[l] + (size_t)i * ostride : part[l][i];
+    if (T == 2) { /* a[k]: row i of tiles 2k, 2k + 1 (low half) and 2k + 4, 2k + 5 (high) */
+      __m256 a0 = _mm256_unpacklo_ps(y[0], y[1]), a1 = _mm256_unpackhi_ps(y[0], y[1]);
+      __m128 a0l = _mm256_castps256_ps128(a0), a0h = _mm256_extractf128_ps(a0, 1);
+      __m128 a1l = _mm256_castps256_ps128(a1), a1h = _mm256_extractf128_ps(a1, 1);
+      _mm_storel_pi((__m64 *)row[0], a0l), _mm_storeh_pi((__m64 *)row[1], a0l);
+      _mm_storel_pi((__m64 *)row[2], a1l), _mm_storeh_pi((__m64 *)row[3], a1l);
+      _mm_storel_pi((__m64 *)row[4], a0h), _mm_storeh_pi((__m64 *)row[5], a0h);
+      _mm_storel_pi((__m64 *)row[6], a1h), _mm_storeh_pi((__m64 *)row[7], a1h);
+      continue;
+    }
     /* transpose: q[k] = row i of tile k (low half) and of tile k + 4 (high half) */
     __m256 a0 = _mm256_unpacklo_ps(y[0], y[1]), a1 = _mm256_unpackhi_ps(y[0], y[1]);
     __m256 a2 = _mm256_unpacklo_ps(y[2], y[3]), a3 = _mm256_unpackhi_ps(y[2], y[3]);
     __m256 q0 = _mm256_shuffle_ps(a0, a2, 0x44), q1 = _mm256_shuffle_ps(a0, a2, 0xEE);
     __m256 q2 = _mm256_shuffle_ps(a1, a3, 0x44), q3 = _mm256_shuffle_ps(a1, a3, 0xEE);
-    if (full) {
-      size_t o = i * ostride;
-      _mm_storeu_ps(dst[0] + o, _mm256_castps256_ps128(q0));
-      _mm_storeu_ps(dst[1] + o, _mm256_castps256_ps128(q1));
-      _mm_storeu_ps(dst[2] + o, _mm256_castps256_ps128(q2));
-      _mm_storeu_ps(dst[3] + o, _mm256_castps256_ps128(q3));
-      _mm_storeu_ps(dst[4] + o, _mm256_extractf128_ps(q0, 1));
-      _mm_storeu_ps(dst[5] + o, _mm256_extractf128_ps(q1, 1));
-      _mm_storeu_ps(dst[6] + o, _mm256_extractf128_ps(q2, 1));
-      _mm_storeu_ps(dst[7] + o, _mm256_extractf128_ps(q3, 1));
-    } else {
-      _mm256_storeu2_m128(part[4][i], part[0][i], q0);
-      _mm256_storeu2_m128(part[5][i], part[1][i], q1);
-      _mm256_storeu2_m128(part[6][i], part[2][i], q2);
-      _mm256_storeu2_m128(part[7][i], part[3][i], q3);
-    }
+    _mm_storeu_ps(row[0], _mm256_castps256_ps128(q0));
+    _mm_storeu_ps(row[1], _mm256_castps256_ps128(q1));
+    _mm_storeu_ps(row[2], _mm256_castps256_ps128(q2));
+    _mm_storeu_ps(row[3], _mm256_castps256_ps128(q3));
+    _mm_storeu_ps(row[4], _mm256_extractf128_ps(q0, 1));
+    _mm_storeu_ps(row[5], _mm256_extractf128_ps(q1, 1));
+    _mm_storeu_ps(row[6], _mm256_extractf128_ps(q2, 1));
+    _mm_storeu_ps(row[7], _mm256_extractf128_ps(q3, 1));
   }
   if (full) return;
   for (size_t l = 0; l < 8; l++)
     for (int r = 0; r < rows[l]; r++)
       for (int c = 0; c < cols[l]; c++) dst[l][(size_t)r * ostride + (size_t)c] = part[l][r][c];
+}
+
+/* Y = A^T M A of 8 tiles of side tile (4 or 2; M[a][b] of tile l at m[(6a + b) * ms + l]),
+ * clamped to [lo, hi], row i of tile l stored at dst[l] + i * ostride for i < rows[l], its
+ * first cols[l] values (all tile x tile when full: no tile crosses the output's edge). */
+void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
+                           const int *rows, const int *cols, size_t ostride, int full, int tile) {
+  if (tile == 2)
+    output8(m, ms, lo, hi, dst, rows, cols, ostride, full, 2);
+  else
+    output8(m, ms, lo, hi, dst, rows, cols, ostride, full, 4);
 }
 
 /* The narrow GEMM below for ncols = NC (b: k rows, row stride ldb), its k loop split over Q

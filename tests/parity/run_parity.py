@@ -8,8 +8,8 @@ varied). A combo passes when
 
     max|cnnrt - torch| <= tol * max(1, max|torch|)
 
-with tol = 1e-4 when the exported model contains a Conv2d on cnnrt's Winograd path (3x3,
-stride 1, >= 16 channels: see takes_winograd) or a transcendental op (Sigmoid, Tanh,
+with tol = 1e-4 when the exported model contains a Conv2d on cnnrt's Winograd path (3x3
+or 5x5, stride 1, >= 16 channels: see takes_winograd) or a transcendental op (Sigmoid, Tanh,
 ELU, CELU, SELU, GELU, SiLU, Mish, Softplus, Softmax, LogSoftmax, Softmin) and 1e-5
 otherwise; the "relative error" printed is max|cnnrt - torch| / max(1, max|torch|).
 Inputs are randn * scale, for activations with some entries replaced by the op's edge
@@ -334,7 +334,7 @@ def conv_combos():
     yield from (conv(cin=ci, cout=co, k=k, p=k // 2, bias=b)
                 for ci, co, k, b in [(1, 1, 3, True), (3, 16, 3, False), (16, 3, 3, True),
                                      (17, 33, 3, True), (64, 8, 3, False), (32, 32, 1, True),
-                                     (1, 64, 5, True)])
+                                     (1, 64, 5, True), (16, 16, 5, True), (20, 17, 5, False)])
     yield from (conv(k=k, s=s, p=p, hw=hw)
                 for k, s, p, hw in [(1, 1, 0, (1, 1)), (3, 1, 1, (1, 1)), (3, 2, 1, (2, 2)),
                                     (3, 1, 1, (13, 5)), (3, 2, 1, (28, 28)),
@@ -876,6 +876,17 @@ def large_combos():
         ("Conv2d", "large Conv2d(128, 128, 3, padding=1, bias=False) + BN + ReLU",
          lambda: nn.Sequential(nn.Conv2d(128, 128, 3, padding=1, bias=False), bn(128),
                                nn.ReLU()), (128, 16, 16), 1.0),
+        ("Conv2d", "large Conv2d(32, 32, 5, padding=2) (5x5 stride 1, as in tudui)",
+         lambda: nn.Conv2d(32, 32, 5, padding=2), (32, 16, 16), 1.0),
+        ("Conv2d", "large Conv2d(32, 64, 5, padding=2) + ReLU (fused)",
+         lambda: nn.Sequential(nn.Conv2d(32, 64, 5, padding=2), nn.ReLU()), (32, 8, 8), 1.0),
+        ("Conv2d", "large Conv2d(17, 24, 5) (5x5, no padding, odd size)",
+         lambda: nn.Conv2d(17, 24, 5), (17, 13, 11), 1.0),
+        ("Conv2d", "large Conv2d(24, 16, 5, padding=1, bias=False) + BN + ReLU",
+         lambda: nn.Sequential(nn.Conv2d(24, 16, 5, padding=1, bias=False), bn(16),
+                               nn.ReLU()), (24, 15, 9), 1.0),
+        ("Conv2d", "large Conv2d(256, 64, 5, padding=2) (deep 5x5 stride 1)",
+         lambda: nn.Conv2d(256, 64, 5, padding=2), (256, 10, 10), 1.0),
         ("Conv2d", "large depthwise Conv2d(16, 32, 3, groups=16, reflect)",
          lambda: nn.Conv2d(16, 32, 3, padding=1, groups=16, padding_mode="reflect"),
          (16, 64, 63), 1.0),
@@ -975,15 +986,16 @@ def sources_digest():
 
 
 def takes_winograd(node):
-    """Whether cnnrt runs this node on its Winograd F(4x4, 3x3) path (the rule of
-    conv2d_choose_path in ops/conv2d_run.c): its rounding grows with the input channels
-    (~1e-5 relative at 256), so such models are judged at the project's general 1e-4."""
+    """Whether cnnrt runs this node on its Winograd F(4x4, 3x3) or F(2x2, 5x5) path (the
+    rule of conv2d_choose_path in ops/conv2d_run.c): its rounding grows with the input
+    channels (~1e-5 relative at 256), so such models are judged at the project's general
+    1e-4."""
     p = node.get("params", {})
 
     def pair(key, default):
         v = p.get(key, default)
         return v if isinstance(v, list) else [v, v]
-    return (node["op"] == "Conv2d" and pair("kernel_size", 0) == [3, 3]
+    return (node["op"] == "Conv2d" and pair("kernel_size", 0) in ([3, 3], [5, 5])
             and pair("stride", 1) == [1, 1] and pair("dilation", 1) == [1, 1]
             and p.get("groups", 1) == 1 and p.get("padding_mode", "zeros") == "zeros"
             and p.get("in_channels", 0) >= 16 and p.get("out_channels", 0) >= 16)
