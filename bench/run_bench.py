@@ -15,7 +15,7 @@ A second table splits each model's 1-thread time by the kernel each layer runs o
 Linear layers, and the effective GFLOP/s of the Winograd layers (direct-convolution MACs),
 against the FMA peak.
 
-    /usr/bin/python3 bench/run_bench.py [--runs 50] [--threads 1,2] [--models a,b]
+    /usr/bin/python3 bench/run_bench.py [--runs 50] [--repeat 3] [--threads 1,2] [--models a,b]
 """
 
 import argparse
@@ -141,6 +141,9 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--models", default=None, help="comma-separated names")
     parser.add_argument("--cnnrt", default=None)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="measure each case this many times, cnnrt and torch in turn, "
+                             "and report the median of the medians (the machine is shared)")
     args = parser.parse_args()
     cnnrt = cnnrt_common.find_cnnrt(args.cnnrt)
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -163,8 +166,11 @@ def main():
             x = torch.from_numpy(np.random.default_rng(0).standard_normal(
                 (batch, *shape[1:]), dtype=np.float32))
             for threads in threads_list:
-                ours, arena, rss = cnnrt_case(cnnrt, json_path, x, threads, runs)
-                eager, frozen = torch_times(module, x, threads, runs)
+                samples = []
+                for _ in range(args.repeat):  # interleaved, so noise hits both sides
+                    ours, arena, rss = cnnrt_case(cnnrt, json_path, x, threads, runs)
+                    samples.append((ours, *torch_times(module, x, threads, runs)))
+                ours, eager, frozen = (statistics.median(s[i] for s in samples) for i in range(3))
                 gflops = 2 * macs * batch / (ours * 1e6)
                 print(f"{name:16} {batch:5} {threads:3} {ours:9.3f} {eager:9.3f} {frozen:9.3f} "
                       f"{ours / min(eager, frozen):6.2f} {gflops:8.1f} "

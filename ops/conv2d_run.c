@@ -14,10 +14,16 @@ size_t conv2d_group_k(const conv2d_params *p) {
   return (size_t)(p->in_channels / p->groups * p->axis[0].kernel * p->axis[1].kernel);
 }
 
-/* Below this many output pixels (a 12 x 12 map) the transformed weights of F(4x4, 3x3), 4x
- * the size of the plain ones, are streamed for too few tiles: GEMM is faster (resnet18's
- * 7 x 7 layers). Those of F(2x2, 5x5) are only 1.44x the plain ones: no minimum. */
-#define WINOGRAD_MIN_PIXELS_3X3 144
+/* Below this many output pixels (a 7 x 7 map) the transformed weights of F(4x4, 3x3), 4x
+ * the size of the plain ones, are streamed for too few tiles: GEMM is faster (measured, 1
+ * thread: 256 channels at 4 x 4 0.23 ms GEMM / 0.31 ms Winograd; 128 at 10 x 10 0.41 /
+ * 0.25). Below 12 x 12, transformed weights over WINOGRAD_SMALL_MAP_FLOATS stay on GEMM:
+ * resnet18's 512-channel 7 x 7 layers gain 20% (3.5 -> 2.85 ms) but would hold 113 MB of
+ * transformed weights instead of 28 MB and load that much slower. Those of F(2x2, 5x5) are
+ * only 1.44x the plain ones: no minimum. */
+#define WINOGRAD_MIN_PIXELS_3X3 49
+#define WINOGRAD_LARGE_MAP_PIXELS_3X3 144
+#define WINOGRAD_SMALL_MAP_FLOATS ((size_t)4 << 20) /* 16 MB */
 #define WINOGRAD_MIN_PIXELS_5X5 0
 
 /* F(4x4, 3x3) or F(2x2, 5x5) (conv2d_winograd.c). */
@@ -30,6 +36,9 @@ static bool winograd_applies(const conv2d_params *p, size_t oh, size_t ow) {
   bool forced = force && strcmp(force, "winograd") == 0;
   size_t min_pixels = k == 3 ? WINOGRAD_MIN_PIXELS_3X3 : WINOGRAD_MIN_PIXELS_5X5;
   if (oh && oh * ow < min_pixels && !forced) return false;
+  if (k == 3 && oh && oh * ow < WINOGRAD_LARGE_MAP_PIXELS_3X3 && !forced &&
+      (size_t)p->in_channels * (size_t)p->out_channels * 36 > WINOGRAD_SMALL_MAP_FLOATS)
+    return false;
   /* below ~16 channels the transforms cost more than the multiplications they save */
   return p->groups == 1 && p->mode == PAD_ZEROS && p->in_channels >= 16 && p->out_channels >= 16;
 }
