@@ -111,6 +111,10 @@ static void tile_product(gemm_kernel_fn kernel, size_t k, const float *a, const 
   if (accumulate)
     for (size_t r = 0; r < n_rows; r++)
       memcpy(tile + r * GEMM_NR, c + r * ldc, ncols * sizeof(float));
+#ifdef CNNRT_HAVE_AVX2_KERNEL
+  if (kernel == gemm_kernel_avx2 && ncols <= GEMM_NR / 2) /* half the work, same sums */
+    kernel = gemm_kernel_avx2_half;
+#endif
   kernel(k, a, b, ldb, rows, cols, min, max, tile, GEMM_NR, accumulate);
   for (size_t r = 0; r < n_rows; r++)
     memcpy(c + r * ldc, tile + r * GEMM_NR, ncols * sizeof(float));

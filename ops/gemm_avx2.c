@@ -44,3 +44,28 @@ void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, cons
   CLAMP_STORE(c, c40), CLAMP_STORE(c + 8, c41), c += ldc;
   CLAMP_STORE(c, c50), CLAMP_STORE(c + 8, c51);
 }
+
+/* The left half (8 columns) of the same tile, for a last panel of at most 8 columns (a 7 x 7
+ * map is 3 panels and 1 column): each column is summed exactly as by the full kernel. */
+void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
+                           const float *cols, float min, float max, float *c, size_t ldc,
+                           bool accumulate) {
+  __m256 c00 = INIT(0, 0), c10 = INIT(1, 0), c20 = INIT(2, 0);
+  __m256 c30 = INIT(3, 0), c40 = INIT(4, 0), c50 = INIT(5, 0);
+  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += ldb) {
+    __m256 b0 = _mm256_loadu_ps(b);
+    c00 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 0), b0, c00);
+    c10 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 1), b0, c10);
+    c20 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 2), b0, c20);
+    c30 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 3), b0, c30);
+    c40 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 4), b0, c40);
+    c50 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 5), b0, c50);
+  }
+  __m256 lo = _mm256_set1_ps(min), hi = _mm256_set1_ps(max);
+  CLAMP_STORE(c, c00), c += ldc;
+  CLAMP_STORE(c, c10), c += ldc;
+  CLAMP_STORE(c, c20), c += ldc;
+  CLAMP_STORE(c, c30), c += ldc;
+  CLAMP_STORE(c, c40), c += ldc;
+  CLAMP_STORE(c, c50);
+}

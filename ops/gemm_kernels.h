@@ -23,6 +23,10 @@ void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb, 
 void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
                       const float *cols, float min, float max, float *c, size_t ldc,
                       bool accumulate);
+/* Columns 0..7 of gemm_kernel_avx2's tile only (reads and writes 8 columns). */
+void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
+                           const float *cols, float min, float max, float *c, size_t ldc,
+                           bool accumulate);
 #endif
 
 #endif
