@@ -22,6 +22,7 @@
 #include <xmmintrin.h>
 #endif
 #include "ops/conv2d_internal.h"
+#include "ops/conv2d_winograd_avx2.h"
 #include "runtime/checked.h"
 
 #define TILE_IN 6    /* input tile side; the output tile side is TILE_IN + 1 - kernel */
@@ -45,15 +46,6 @@
 #define A_SLICE_BYTES ((size_t)128 << 10)
 #define PACK_IC 16 /* input channels per step of winograd_pack_weights */
 
-#if defined(__x86_64__) || defined(__i386__)
-#define WINO_HAVE_AVX2 1
-/* ops/conv2d_winograd_avx2.c: the same as input8_portable / output8_portable. */
-void winograd_input8_avx2(const float *const *patch, size_t stride, float *v, size_t vs);
-void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
-                           const int *rows, const int *cols, size_t ostride, int full, int tile);
-void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *b,
-                               const float *bias, float *c, size_t ldc, size_t ncols);
-#endif
 /* A panel with at most this many tiles (the last of an output) takes the narrow GEMM. */
 #define NARROW_TILES 4
 

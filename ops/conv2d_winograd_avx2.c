@@ -2,17 +2,12 @@
  * the input and output transforms, 8 tiles per call, one tile per lane, and the GEMM of a
  * panel with at most 4 tiles. This file is compiled with -mavx2 -mfma and only called when the GEMM
  * runs its AVX2 kernel (the CPU has AVX2 and FMA, and the portable kernel is not forced). */
+#include "ops/conv2d_winograd_avx2.h"
+
 #include <immintrin.h>
-#include <stddef.h>
 
 /* Input channels up to which the narrow GEMM copies its columns of B to the stack. */
 #define NARROW_COPY_MAX_K 1024
-
-void winograd_input8_avx2(const float *const *patch, size_t stride, float *v, size_t vs);
-void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
-                           const int *rows, const int *cols, size_t ostride, int full, int tile);
-void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *b,
-                               const float *bias, float *c, size_t ldc, size_t ncols);
 
 /* y = B^T x for six vectors (the rows of B^T: 4 0 -5 0 1 0 / 0 -4 -4 1 1 0 / 0 4 -4 -1 1 0 /
  * 0 -2 -1 2 1 0 / 0 2 -1 -2 1 0 / 0 4 0 -5 0 1). */

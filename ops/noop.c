@@ -31,31 +31,17 @@ static cnnrt_status infer_same(const void *params, const shape *in, int n_in, sh
   return CNNRT_OK;
 }
 
-const op_def op_identity = {.name = "Identity",
-                            .min_inputs = 1,
-                            .max_inputs = 1,
-                            .params_size = 0,
-                            .flags = OP_VIEW,
-                            .parse = parse_identity,
-                            .infer = infer_same};
-const op_def op_dropout = {.name = "Dropout",
-                           .min_inputs = 1,
-                           .max_inputs = 1,
-                           .params_size = sizeof(dropout_params),
-                           .flags = OP_VIEW,
-                           .parse = parse_dropout,
-                           .infer = infer_same};
-const op_def op_dropout2d = {.name = "Dropout2d",
-                             .min_inputs = 1,
-                             .max_inputs = 1,
-                             .params_size = sizeof(dropout_params),
-                             .flags = OP_VIEW,
-                             .parse = parse_dropout,
-                             .infer = infer_same};
-const op_def op_alphadropout = {.name = "AlphaDropout",
-                                .min_inputs = 1,
-                                .max_inputs = 1,
-                                .params_size = sizeof(dropout_params),
-                                .flags = OP_VIEW,
-                                .parse = parse_dropout,
-                                .infer = infer_same};
+/* The four pass-through ops differ only in name and parameters. */
+#define VIEW_OP(sym, torch_name, params_type, parse_fn)                                            \
+  const op_def sym = {.name = torch_name,                                                          \
+                      .min_inputs = 1,                                                             \
+                      .max_inputs = 1,                                                             \
+                      .params_size = sizeof(params_type),                                          \
+                      .flags = OP_VIEW,                                                            \
+                      .parse = parse_fn,                                                           \
+                      .infer = infer_same}
+
+VIEW_OP(op_identity, "Identity", char, parse_identity);
+VIEW_OP(op_dropout, "Dropout", dropout_params, parse_dropout);
+VIEW_OP(op_dropout2d, "Dropout2d", dropout_params, parse_dropout);
+VIEW_OP(op_alphadropout, "AlphaDropout", dropout_params, parse_dropout);

@@ -89,27 +89,17 @@ static void run_softmin(const void *params, const tensor *in, int n_in, tensor *
   run_kind(params, in, out, tp, SOFTMIN);
 }
 
-const op_def op_softmax = {.name = "Softmax",
-                           .min_inputs = 1,
-                           .max_inputs = 1,
-                           .params_size = sizeof(softmax_params),
-                           .flags = OP_ELEMENTWISE,
-                           .parse = parse_softmax,
-                           .infer = infer_softmax,
-                           .run = run_softmax};
-const op_def op_log_softmax = {.name = "LogSoftmax",
-                               .min_inputs = 1,
-                               .max_inputs = 1,
-                               .params_size = sizeof(softmax_params),
-                               .flags = OP_ELEMENTWISE,
-                               .parse = parse_softmax,
-                               .infer = infer_softmax,
-                               .run = run_log_softmax};
-const op_def op_softmin = {.name = "Softmin",
-                           .min_inputs = 1,
-                           .max_inputs = 1,
-                           .params_size = sizeof(softmax_params),
-                           .flags = OP_ELEMENTWISE,
-                           .parse = parse_softmax,
-                           .infer = infer_softmax,
-                           .run = run_softmin};
+/* Softmax, LogSoftmax and Softmin share parameters and shape rules. */
+#define SOFTMAX_OP(sym, torch_name, run_fn)                                                        \
+  const op_def sym = {.name = torch_name,                                                          \
+                      .min_inputs = 1,                                                             \
+                      .max_inputs = 1,                                                             \
+                      .params_size = sizeof(softmax_params),                                       \
+                      .flags = OP_ELEMENTWISE,                                                     \
+                      .parse = parse_softmax,                                                      \
+                      .infer = infer_softmax,                                                      \
+                      .run = run_fn}
+
+SOFTMAX_OP(op_softmax, "Softmax", run_softmax);
+SOFTMAX_OP(op_log_softmax, "LogSoftmax", run_log_softmax);
+SOFTMAX_OP(op_softmin, "Softmin", run_softmin);
