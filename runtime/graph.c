@@ -37,24 +37,6 @@ cnnrt_status graph_infer(const cnnrt_model *m, size_t batch, shape *values, size
   return CNNRT_OK;
 }
 
-static float *alloc_for_model(void *owner, size_t count) {
-  return graph_alloc_floats(owner, count);
-}
-
-cnnrt_status graph_prepare(cnnrt_model *m) {
-  weight_allocator alloc = {alloc_for_model, m};
-  for (size_t i = 0; i < m->node_count; i++) {
-    const graph_node *n = &m->nodes[i];
-    if (!n->op->prepare || n->fused) continue;
-    shape in[CNNRT_MAX_INPUTS];
-    for (int k = 0; k < n->n_inputs; k++) in[k] = m->value_shapes[n->inputs[k]];
-    err_ctx e = graph_node_ctx(m, i);
-    cnnrt_status st = n->op->prepare(n->params, in, n->n_inputs, &alloc, &e);
-    if (st != CNNRT_OK) return st;
-  }
-  return CNNRT_OK;
-}
-
 void graph_free(cnnrt_model *m) {
   if (!m) return;
   for (size_t i = 0; i < m->node_count; i++) {
