@@ -125,10 +125,10 @@ static bool check_modes(const cli_options *o) {
     problem = "no MODEL.json given";
   else if (o->image_count && (o->input_f32 || o->summary))
     problem = "images cannot be combined with --input-f32 or --summary";
-  else if (!o->image_count && !o->input_f32 && !o->summary && !o->bench_runs)
-    problem = "nothing to do: give images, --input-f32, --bench or --summary";
   else if (o->profile && !o->bench_runs)
     problem = "--profile needs --bench N";
+  else if (!o->image_count && !o->input_f32 && !o->summary && !o->bench_runs)
+    problem = "nothing to do: give images, --input-f32, --bench or --summary";
   else if ((o->output_f32 || o->dump_tensors) && !o->input_f32)
     problem = "--output-f32 and --dump-tensors need --input-f32";
   else if (o->dump_features && o->image_count != 1)
