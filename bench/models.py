@@ -35,6 +35,17 @@ def vgg11_features():
     return torchvision.models.vgg11().features.eval()
 
 
+def randomize_batchnorm(module):
+    """Non-trivial BatchNorm statistics and scales (fresh ones are the identity), so that
+    folding BatchNorm into the convolutions costs what it costs on a trained model."""
+    for m in module.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+    return module
+
+
 def mobilenet_stack():
     """A MobileNet-v1 style stack: 3x3 stride-2 conv, then 13 depthwise/pointwise pairs,
     each conv followed by BatchNorm2d and ReLU (seed 0, non-trivial BN statistics)."""
@@ -50,13 +61,7 @@ def mobilenet_stack():
     layers = [nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(inplace=True)]
     for cin, cout, stride in widths:
         layers += pair(cin, cout, stride)
-    module = nn.Sequential(*layers).eval()
-    for m in module.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.1, 0.1)
-            m.running_var.uniform_(0.5, 1.5)
-            m.weight.data.uniform_(0.5, 1.5)
-    return module
+    return randomize_batchnorm(nn.Sequential(*layers).eval())
 
 
 def torchvision_model(name):
@@ -65,13 +70,7 @@ def torchvision_model(name):
     def factory():
         import torchvision
         torch.manual_seed(0)
-        module = getattr(torchvision.models, name)().eval()
-        for m in module.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.1, 0.1)
-                m.running_var.uniform_(0.5, 1.5)
-                m.weight.data.uniform_(0.5, 1.5)
-        return module
+        return randomize_batchnorm(getattr(torchvision.models, name)().eval())
     factory.__name__ = name
     return factory
 

@@ -68,6 +68,25 @@ static inline void fuzz_check_failure(const char *source) {
   FUZZ_CHECK(strncmp(msg, source, strlen(source)) == 0);
 }
 
+/* The model of a fuzz input (JSON up to the first NUL byte, the blob size after it), the
+ * fuzz limits set on the first call; NULL, after checking what the failure left, when it
+ * does not load. */
+static inline cnnrt_model *fuzz_load(const uint8_t *data, size_t size, size_t *json_len) {
+  static int ready;
+  if (!ready) {
+    fuzz_set_limits();
+    ready = 1;
+  }
+  size_t blob_len;
+  fuzz_split(data, size, json_len, &blob_len);
+  cnnrt_model *m = (cnnrt_model *)&m; /* must come back NULL on failure */
+  if (cnnrt_model_load_memory((const char *)data, *json_len, fuzz_blob(), blob_len, &m) == CNNRT_OK)
+    return m;
+  FUZZ_CHECK(m == NULL);
+  fuzz_check_failure("<memory>");
+  return NULL;
+}
+
 /* Walks the introspection API of a loaded model (every call must be safe). */
 static inline void fuzz_introspect(const cnnrt_model *m) {
   size_t dims[8];
@@ -80,7 +99,8 @@ static inline void fuzz_introspect(const cnnrt_model *m) {
   size_t nodes = cnnrt_model_node_count(m);
   FUZZ_CHECK(nodes > 0);
   for (size_t i = 0; i < nodes; i++) {
-    FUZZ_CHECK(cnnrt_model_node_name(m, i) && cnnrt_model_node_op(m, i));
+    FUZZ_CHECK(cnnrt_model_node_name(m, i) && cnnrt_model_node_op(m, i) &&
+               cnnrt_model_node_kernel(m, i));
     FUZZ_CHECK(cnnrt_model_node_shape(m, i, dims, 8, &rank) == CNNRT_OK);
     (void)cnnrt_model_node_is_fused(m, i);
     (void)cnnrt_model_node_param_count(m, i);

@@ -16,19 +16,9 @@ static void observe(void *user, size_t node, const float *out, size_t count) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static int ready;
-  if (!ready) {
-    fuzz_set_limits();
-    ready = 1;
-  }
-  size_t json_len, blob_len;
-  fuzz_split(data, size, &json_len, &blob_len);
-  cnnrt_model *m = NULL;
-  if (cnnrt_model_load_memory((const char *)data, json_len, fuzz_blob(), blob_len, &m) !=
-      CNNRT_OK) {
-    fuzz_check_failure("<memory>");
-    return 0;
-  }
+  size_t json_len;
+  cnnrt_model *m = fuzz_load(data, size, &json_len);
+  if (!m) return 0;
   uint64_t macs = 0;
   for (size_t i = 0; i < cnnrt_model_node_count(m); i++) macs += cnnrt_model_node_macs(m, i);
   size_t batch = 1 + (json_len & 1); /* batch 2 for odd lengths: batch-dependent shapes */

@@ -51,11 +51,7 @@ static bool print_json(const printer *p, const char *image) {
                 : cJSON_AddNullToObject(entry, "label")) &&
          cJSON_AddNumberToObject(entry, "prob", (double)p->probs[c]);
   }
-  char *text = ok ? cJSON_PrintUnformatted(obj) : NULL;
-  if (text) printf("%s\n", text);
-  free(text);
-  cJSON_Delete(obj);
-  return text != NULL;
+  return cli_print_json(obj, ok, false, "result");
 }
 
 /* Ranks one output row and prints it (unless --quiet); false on failure. */

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "cli_text.h"
 
 #define MAX_TEXT_MATRIX 40 /* larger confusion matrices only in --json and --plot */
 
@@ -129,12 +130,5 @@ bool cli_report_print_json(const cli_report *r, const cnnrt_model *m, const cli_
             cJSON_AddNumberToObject(report, "accuracy",
                                     r->images ? (double)r->correct / (double)r->images : 0) &&
             add_classes(report, r, m) && add_throughput(report, t);
-  char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
-  if (text)
-    printf("%s\n", text);
-  else
-    fprintf(stderr, "cnnrt: out of memory while writing the JSON report\n");
-  free(text);
-  cJSON_Delete(root);
-  return text != NULL;
+  return cli_print_json(root, ok, false, "report");
 }

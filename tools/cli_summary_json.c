@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "cli_text.h"
 #include "cli.h"
 
 static cJSON *dims_array(const size_t *dims, int rank) {
@@ -98,13 +99,6 @@ int cli_summary_json(const cnnrt_model *m, const cli_options *o) {
   bool ok = nodes && add_header(root, m, o, batch);
   for (size_t i = 0; ok && i < cnnrt_model_node_count(m); i++) ok = add_node(nodes, m, s, i);
   ok = ok && add_totals(root, m, s);
-  char *text = ok ? cJSON_Print(root) : NULL;
-  if (text)
-    printf("%s\n", text);
-  else
-    fprintf(stderr, "cnnrt: out of memory while writing the JSON summary\n");
-  free(text);
-  cJSON_Delete(root);
   cnnrt_session_free(s);
-  return text ? 0 : 1;
+  return cli_print_json(root, ok, true, "summary") ? 0 : 1;
 }

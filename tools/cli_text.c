@@ -1,6 +1,7 @@
 #include "cli_text.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,6 +16,17 @@ void cli_op_text(const cnnrt_model *m, size_t node, char *buf, size_t size) {
   const char *kernel = cnnrt_model_node_kernel(m, node);
   snprintf(buf, size, "%s%s%s%s%s", cnnrt_model_node_op(m, node), kernel[0] ? " [" : "", kernel,
            kernel[0] ? "]" : "", cnnrt_model_node_is_fused(m, node) ? " (fused)" : "");
+}
+
+bool cli_print_json(cJSON *root, bool ok, bool indented, const char *what) {
+  char *text = !ok ? NULL : indented ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
+  if (text)
+    printf("%s\n", text);
+  else
+    fprintf(stderr, "cnnrt: out of memory while writing the JSON %s\n", what);
+  free(text);
+  cJSON_Delete(root);
+  return text != NULL;
 }
 
 void cli_html_escape(FILE *f, const char *s) {

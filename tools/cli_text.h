@@ -3,6 +3,8 @@
 #define CNNRT_TOOLS_CLI_TEXT_H
 
 #include <stddef.h>
+#include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include "cnnrt.h"
 
@@ -12,6 +14,11 @@ void cli_format_dims(const size_t *dims, int rank, char *buf, size_t size);
 /* A node's op for tables: "Conv2d [winograd]" (the kernel chosen at load, for ops with
  * several), "ReLU (fused)". */
 void cli_op_text(const cnnrt_model *m, size_t node, char *buf, size_t size);
+
+/* Prints root (when ok) on stdout as one JSON document, indented or on one line, and
+ * deletes it; false, with "cnnrt: out of memory while writing the JSON WHAT" on stderr,
+ * when ok is false or printing fails. */
+bool cli_print_json(cJSON *root, bool ok, bool indented, const char *what);
 
 /* Writes s to f with the HTML special characters (& < > " ') escaped. */
 void cli_html_escape(FILE *f, const char *s);
