@@ -127,11 +127,16 @@ static cnnrt_status prepare_conv2d(void *params, const shape *in, int n_in,
                                    const weight_allocator *w, const err_ctx *e) {
   conv2d_params *p = params;
   int64_t oh, ow;
+  size_t scratch;
+  cnnrt_status st;
   (void)n_in;
-  if (window_output_size(&p->axis[0], (int64_t)in->dim[2], "height", &oh, e) ||
-      window_output_size(&p->axis[1], (int64_t)in->dim[3], "width", &ow, e))
-    return err_set(e, CNNRT_ERR_SHAPE, "output size changed after inference");
+  if ((st = window_output_size(&p->axis[0], (int64_t)in->dim[2], "height", &oh, e)) ||
+      (st = window_output_size(&p->axis[1], (int64_t)in->dim[3], "width", &ow, e)))
+    return st;
   conv2d_choose_path(p, (size_t)oh, (size_t)ow);
+  /* inference sized the scratch of the provisional kernel; check the one chosen now */
+  if (!conv2d_scratch_bytes(p, (size_t)oh, (size_t)ow, &scratch))
+    return err_set(e, CNNRT_ERR_MEMORY, "scratch buffer size overflows");
   size_t count = shape_numel(&p->weight.shape);
   if (!conv2d_packed_floats(p)) { /* the kernel reads the weights as they are */
     if (!p->weight_scale) return CNNRT_OK;

@@ -286,7 +286,8 @@ void conv_gemm_run(const conv2d_params *p, const tensor *in, tensor *out, void *
                 .slot_bytes = slot_bytes,
                 .h = (int64_t)in->shape.dim[2],
                 .w = (int64_t)in->shape.dim[3]};
-  make_geometry(p, out->shape.dim[2], out->shape.dim[3], &j.g); /* checked by infer */
+  if (!make_geometry(p, out->shape.dim[2], out->shape.dim[3], &j.g))
+    return; /* cannot happen: infer and prepare checked these sizes */
   size_t tasks = in->shape.dim[0] * (size_t)p->groups * j.g.blocks;
   size_t threads = tp ? (size_t)threadpool_size(tp) : 1;
   /* Few pixel blocks (a small map): split the output channels too, in MR multiples. A

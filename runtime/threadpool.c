@@ -67,7 +67,7 @@ static void chunk_of(size_t n, size_t chunks, size_t index, size_t *begin, size_
 static void run_chunks(threadpool *tp, unsigned long long gen, int slot) {
   unsigned long long seen = atomic_load_explicit(&tp->next, memory_order_acquire);
   for (;;) {
-    size_t chunks = atomic_load_explicit(&tp->chunks, memory_order_relaxed);
+    size_t chunks = atomic_load_explicit(&tp->chunks, memory_order_acquire);
     if (seen >> 32 != (gen & 0xffffffffu) || (seen & 0xffffffffu) >= chunks) return;
     if (!atomic_compare_exchange_weak_explicit(&tp->next, &seen, seen + 1, memory_order_acq_rel,
                                                memory_order_acquire))
@@ -171,15 +171,19 @@ void threadpool_for_workers(threadpool *tp, size_t n, parallel_worker_fn fn, voi
     return;
   }
   size_t max_chunks = (size_t)tp->threads * CHUNKS_PER_THREAD;
+  size_t chunks = n < max_chunks ? n : max_chunks;
+  unsigned long gen = atomic_load(&tp->generation) + 1;
+  /* The counter moves to the new generation first: a worker that wakes late for the
+   * previous loop and then reads the new chunk count (release / acquire below) finds the
+   * new generation in the counter and claims nothing, instead of claiming "chunk C" of a
+   * loop that had only C chunks while fn, ctx and n are being rewritten. */
+  atomic_store_explicit(&tp->next, (unsigned long long)(gen & 0xffffffffu) << 32,
+                        memory_order_seq_cst);
   tp->fn = fn;
   tp->ctx = ctx;
   tp->n = n;
-  size_t chunks = n < max_chunks ? n : max_chunks;
-  atomic_store_explicit(&tp->chunks, chunks, memory_order_relaxed);
   atomic_store_explicit(&tp->done, 0, memory_order_relaxed);
-  unsigned long gen = atomic_load(&tp->generation) + 1;
-  atomic_store_explicit(&tp->next, (unsigned long long)(gen & 0xffffffffu) << 32,
-                        memory_order_release);
+  atomic_store_explicit(&tp->chunks, chunks, memory_order_release);
   atomic_store(&tp->generation, gen); /* publishes the loop */
   wake_sleepers(tp);
   run_chunks(tp, gen, 0);

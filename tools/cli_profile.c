@@ -47,18 +47,17 @@ static void print_table(const cnnrt_model *m, const profile_state *p, size_t run
     node_min[i] = tmp[0];
     total += node_ms[i];
   }
-  printf("%4s  %-28s %-22s %-18s %10s %9s %6s\n", "node", "name", "op", "output", "median ms",
+  printf("%4s  %-28s %-22s %-20s %10s %9s %6s\n", "node", "name", "op", "output", "median ms",
          "min ms", "share");
   for (size_t i = 0; i < p->nodes; i++) {
     size_t dims[8];
     int rank = 0;
-    char shape[64] = "", *at = shape;
+    char shape[96] = "";
     if (cnnrt_model_node_shape(m, i, dims, 8, &rank) == CNNRT_OK)
-      for (int d = 0; d < rank && at < shape + sizeof shape - 12; d++)
-        at += sprintf(at, d ? "x%zu" : "%zu", dims[d]);
+      cli_format_dims(dims, rank, shape, sizeof shape);
     char op[64];
     cli_op_text(m, i, op, sizeof op);
-    printf("%4zu  %-28.28s %-22.22s %-18s %10.4f %9.4f %5.1f%%\n", i, cnnrt_model_node_name(m, i),
+    printf("%4zu  %-28.28s %-22.22s %-20s %10.4f %9.4f %5.1f%%\n", i, cnnrt_model_node_name(m, i),
            op, shape, node_ms[i], node_min[i], total > 0 ? 100 * node_ms[i] / total : 0);
   }
   printf("sum of node medians %.3f ms\n", total);

@@ -13,9 +13,10 @@ void cli_format_dims(const size_t *dims, int rank, char *buf, size_t size) {
 }
 
 void cli_op_text(const cnnrt_model *m, size_t node, char *buf, size_t size) {
-  const char *kernel = cnnrt_model_node_kernel(m, node);
-  snprintf(buf, size, "%s%s%s%s%s", cnnrt_model_node_op(m, node), kernel[0] ? " [" : "", kernel,
-           kernel[0] ? "]" : "", cnnrt_model_node_is_fused(m, node) ? " (fused)" : "");
+  const char *kernel = cnnrt_model_node_kernel(m, node), *op = cnnrt_model_node_op(m, node);
+  if (!kernel || !op) kernel = "", op = "?"; /* a bad node index */
+  snprintf(buf, size, "%s%s%s%s%s", op, kernel[0] ? " [" : "", kernel, kernel[0] ? "]" : "",
+           cnnrt_model_node_is_fused(m, node) ? " (fused)" : "");
 }
 
 bool cli_print_json(cJSON *root, bool ok, bool indented, const char *what) {
