@@ -149,17 +149,7 @@ static cnnrt_status prepare_conv2d(void *params, const shape *in, int n_in,
   }
   float *packed = w->alloc_floats(w->owner, conv2d_packed_floats(p));
   if (!packed) return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
-  if (p->path == CONV_WINOGRAD && p->weight_scale) { /* transforms the scaled weights */
-    float *scaled = malloc(count * sizeof *scaled);
-    if (!scaled) return err_set(e, CNNRT_ERR_MEMORY, "out of memory scaling the weights");
-    const float *raw = p->weight.data;
-    scale_weights(p, scaled);
-    p->weight.data = scaled;
-    conv2d_pack_weights(p, packed);
-    p->weight.data = raw;
-    free(scaled);
-  } else
-    conv2d_pack_weights(p, packed); /* the GEMM packer applies weight_scale itself */
+  conv2d_pack_weights(p, packed); /* the packers apply weight_scale themselves */
   return CNNRT_OK;
 }
 

@@ -11,14 +11,18 @@ typedef enum { PAD_ZEROS, PAD_REFLECT, PAD_REPLICATE, PAD_CIRCULAR } padding_mod
 /* How a conv runs (chosen at load by conv2d_choose_path):
  * - CONV_GEMM: cache-blocked GEMM of the weights packed at load x im2col panels packed
  *   per k block from a padded band of input rows (conv2d_gemm.c);
- * - CONV_WINOGRAD: F(4x4, 3x3) / F(2x2, 5x5) for 3x3 / 5x5 stride-1 undilated ungrouped
- *   zero-padded convs with enough channels: 36 GEMMs on transformed 6x6 tiles, weights
- *   transformed and packed at load;
+ * - CONV_WINOGRAD: for 3x3 / 5x5 stride-1 undilated ungrouped zero-padded convs with enough
+ *   channels, one of the wino_variant below: 36 or 64 GEMMs on transformed 6x6 or 8x8
+ *   tiles, weights transformed and packed at load;
  * - CONV_DEPTHWISE: one input channel per group with zero padding: bands of output rows
  *   from zero-padded copies of the input rows in a small stack buffer, no scratch;
  * - CONV_DIRECT: per group im2col + row-wise products, for the other convs with too few
  *   output channels per group to fill the micro-kernel. Also the reference in tests. */
 typedef enum { CONV_GEMM, CONV_WINOGRAD, CONV_DEPTHWISE, CONV_DIRECT } conv_path;
+
+/* Winograd F(output tile, kernel) variants: 6x6 input tiles for F(4x4, 3x3) and F(2x2, 5x5),
+ * 8x8 for F(6x6, 3x3) and F(4x4, 5x5). */
+typedef enum { WINO_F4_3, WINO_F2_5, WINO_F6_3, WINO_F4_5 } wino_variant;
 
 typedef struct {
   int64_t in_channels, out_channels, groups;
@@ -30,6 +34,7 @@ typedef struct {
   const float *weight_scale;
   bool has_bias;
   conv_path path;
+  wino_variant wino; /* CONV_WINOGRAD: the variant (chosen with the path) */
   /* CONV_GEMM: per group, the group's weights packed for the micro-kernel; CONV_WINOGRAD:
    * the 36 transformed weight matrices, each packed; NULL for CONV_DIRECT */
   float *packed;
@@ -41,7 +46,8 @@ size_t conv2d_group_k(const conv2d_params *p);
 
 /* Picks p->path from the parameters and the output size oh x ow (0 x 0: not known yet;
  * CNNRT_CONV_PATH=gemm|direct|winograd in the environment forces a path where it is
- * valid, for tests and benchmarks). */
+ * valid, CNNRT_WINOGRAD_TILE=2|4|6 the Winograd variant's output tile where the kernel
+ * allows it: for tests and benchmarks). */
 void conv2d_choose_path(conv2d_params *p, size_t oh, size_t ow);
 
 /* Packs p->weight into p->packed (conv2d_packed_floats(p) floats, caller-owned; 0 for
@@ -65,7 +71,10 @@ bool conv_gemm_scratch_floats(const conv2d_params *p, size_t oh, size_t ow, size
 void conv_gemm_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
                    size_t slot_bytes, threadpool *tp);
 
-/* The Winograd path (conv2d_winograd.c), for kernels 3x3 and 5x5. */
+/* The Winograd path (conv2d_winograd.c), for kernels 3x3 and 5x5: input and output tile
+ * sides of p->wino. */
+size_t winograd_tile_in(wino_variant v);
+size_t winograd_tile_out(wino_variant v);
 size_t winograd_packed_floats(const conv2d_params *p);
 void winograd_pack_weights(const conv2d_params *p, float *packed);
 bool winograd_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes);

@@ -26,7 +26,17 @@ size_t conv2d_group_k(const conv2d_params *p) {
 #define WINOGRAD_SMALL_MAP_FLOATS ((size_t)4 << 20) /* 16 MB */
 #define WINOGRAD_MIN_PIXELS_5X5 0
 
-/* F(4x4, 3x3) or F(2x2, 5x5) (conv2d_winograd.c). */
+/* The Winograd variant for a 3x3 or 5x5 conv with an oh x ow output (0 x 0: not known). */
+static wino_variant winograd_variant(const conv2d_params *p, size_t oh, size_t ow) {
+  bool k3 = p->axis[0].kernel == 3;
+  const char *force = getenv("CNNRT_WINOGRAD_TILE");
+  if (force && strcmp(force, k3 ? "6" : "4") == 0) return k3 ? WINO_F6_3 : WINO_F4_5;
+  if (force && strcmp(force, k3 ? "4" : "2") == 0) return k3 ? WINO_F4_3 : WINO_F2_5;
+  (void)oh, (void)ow;
+  return k3 ? WINO_F4_3 : WINO_F4_5;
+}
+
+/* Winograd for a 3x3 or 5x5 conv (conv2d_winograd.c). */
 static bool winograd_applies(const conv2d_params *p, size_t oh, size_t ow) {
   int64_t k = p->axis[0].kernel;
   if (k != 3 && k != 5) return false;
@@ -50,9 +60,10 @@ void conv2d_choose_path(conv2d_params *p, size_t oh, size_t ow) {
     p->path = CONV_DIRECT;
   else if (force && strcmp(force, "gemm") == 0)
     p->path = gemm_ok ? CONV_GEMM : CONV_DIRECT;
-  else if (winograd_applies(p, oh, ow))
+  else if (winograd_applies(p, oh, ow)) {
     p->path = CONV_WINOGRAD;
-  else if (gemm_ok)
+    p->wino = winograd_variant(p, oh, ow);
+  } else if (gemm_ok)
     p->path = CONV_GEMM;
   else if (p->in_channels == p->groups && p->mode == PAD_ZEROS)
     p->path = CONV_DEPTHWISE;
