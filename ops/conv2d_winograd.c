@@ -213,20 +213,13 @@ static void fill_pad(const wino_job *j, const float *plane, float *pad, size_t t
   size_t pw = j->g.pad_w, w = (size_t)j->w, pl = (size_t)j->p->axis[1].pad_begin, t = j->g.tile;
   int64_t pt = j->p->axis[0].pad_begin;
   int64_t y0 = (int64_t)(t * ty0) - pt, y1 = (int64_t)(t * ty1 + j->g.tile_in) - pt;
-  for (int64_t y = y0 < 0 ? 0 : y0; y < y1 && y < j->h; y++)
-    memcpy(pad + (size_t)(y + pt) * pw + pl, plane + (size_t)y * w, w * sizeof(float));
-}
-
-/* Sample *n and its tile *t in lane lane of panel panel of the batch; false for none. */
-static bool lane_tile(const wino_job *j, size_t panel, size_t lane, size_t *n, size_t *t) {
-  const wino_geometry *g = &j->g;
-  if (g->span) {
-    size_t at = panel * LANES + lane;
-    *n = at / g->tiles, *t = at % g->tiles;
-    return *n < j->batch;
+  for (int64_t y = y0 < 0 ? 0 : y0; y < y1 && y < j->h; y++) {
+    float *restrict dst = pad + (size_t)(y + pt) * pw + pl;
+    const float *restrict src = plane + (size_t)y * w;
+    size_t x = 0; /* inline copies: a call to memcpy per short row costs more than the row */
+    for (; x + 8 <= w; x += 8) memcpy(dst + x, src + x, 8 * sizeof(float));
+    for (; x < w; x++) dst[x] = src[x];
   }
-  *n = panel / g->panels, *t = panel % g->panels * LANES + lane;
-  return *t < g->tiles;
 }
 
 /* input_tasks for input channel ic when panels span samples: each sample's plane is padded
@@ -236,15 +229,21 @@ static void input_span(const wino_job *j, size_t ic, float *pad) {
   const wino_geometry *g = &j->g;
   size_t ic_n = (size_t)j->p->in_channels, hw = (size_t)(j->h * j->w), tile = g->tile;
   size_t t_first = j->first * LANES, t_end = (j->first + j->count) * LANES;
-  size_t all = j->batch * g->tiles, next = t_first / g->tiles; /* next sample to pad */
+  size_t n = t_first / g->tiles, t = t_first % g->tiles, ty = t / g->tiles_w, tx = t % g->tiles_w;
+  const float *last = NULL;
   for (size_t t0 = t_first; t0 < t_end; t0 += GROUP) {
     const float *patch[GROUP];
     for (size_t l = 0; l < GROUP; l++) {
-      size_t at = t0 + l < all ? t0 + l : all - 1; /* past the last tile: the last one */
-      size_t n = at / g->tiles, t = at % g->tiles;
+      if (n == j->batch) { /* past the last tile: the last one */
+        patch[l] = last;
+        continue;
+      }
       float *plane = pad + n % GROUP * g->pad_floats;
-      if (n == next) fill_pad(j, j->input + (n * ic_n + ic) * hw, plane, 0, g->tiles_h - 1), next++;
-      patch[l] = plane + t / g->tiles_w * tile * g->pad_w + t % g->tiles_w * tile;
+      if (t == 0 || t0 + l == t_first)
+        fill_pad(j, j->input + (n * ic_n + ic) * hw, plane, 0, g->tiles_h - 1);
+      patch[l] = last = plane + ty * tile * g->pad_w + tx * tile;
+      if (++tx == g->tiles_w) tx = 0, ty++;
+      if (++t == g->tiles) t = tx = ty = 0, n++;
     }
     input8(j, patch, g->pad_w, j->v + ((t0 - t_first) / LANES * ic_n + ic) * LANES + t0 % LANES,
            j->vs);
@@ -313,34 +312,57 @@ static void gemm_tasks(void *ctx, int worker, size_t begin, size_t end) {
   }
 }
 
+/* Where the tiles of one panel go: lane l's tile starts at offset[l] from output channel
+ * 0's plane of its sample (rows[l] x cols[l] of it inside the output, 0 x 0 for no tile);
+ * full[h]: the 8 tiles of half h are whole. */
+typedef struct {
+  size_t offset[LANES];
+  int rows[LANES], cols[LANES], full[LANES / GROUP];
+} panel_map;
+
+static void map_panel(const wino_job *j, size_t panel, panel_map *map) {
+  const wino_geometry *g = &j->g;
+  size_t n, t, tile = g->tile, oh = (size_t)j->oh, ow = (size_t)j->ow;
+  if (g->span)
+    n = panel * LANES / g->tiles, t = panel * LANES % g->tiles;
+  else
+    n = panel / g->panels, t = panel % g->panels * LANES;
+  size_t ty = t / g->tiles_w, tx = t % g->tiles_w;
+  for (size_t h = 0; h < LANES / GROUP; h++) map->full[h] = 1;
+  for (size_t l = 0; l < LANES; l++) {
+    map->offset[l] = 0, map->rows[l] = map->cols[l] = 0;
+    if (n >= j->batch || (!g->span && t >= g->tiles)) {
+      map->full[l / GROUP] = 0;
+      continue;
+    }
+    size_t y0 = ty * tile, x0 = tx * tile;
+    map->offset[l] = n * (size_t)j->p->out_channels * oh * ow + y0 * ow + x0;
+    map->rows[l] = (int)(oh - y0 < tile ? oh - y0 : tile);
+    map->cols[l] = (int)(ow - x0 < tile ? ow - x0 : tile);
+    map->full[l / GROUP] &= map->rows[l] == (int)tile && map->cols[l] == (int)tile;
+    if (++tx == g->tiles_w) tx = 0, ty++;
+    if (++t == g->tiles && g->span) t = tx = ty = 0, n++;
+  }
+}
+
 /* Phase 3, one task per output channel: A^T m A of every tile of the block, clamped, stored
  * where the tile lies inside the output plane. */
 static void output_tasks(void *ctx, int worker, size_t begin, size_t end) {
   const wino_job *j = ctx;
-  const wino_geometry *g = &j->g;
-  size_t oc_n = (size_t)j->p->out_channels, ohw = (size_t)(j->oh * j->ow);
-  size_t tb = j->count * LANES, tile = g->tile;
+  size_t ohw = (size_t)(j->oh * j->ow), tb = j->count * LANES;
   (void)worker;
-  for (size_t oc = begin; oc < end; oc++)
-    for (size_t panel = 0; panel < j->count; panel++)
+  for (size_t panel = 0; panel < j->count; panel++) {
+    panel_map map;
+    map_panel(j, j->first + panel, &map);
+    for (size_t oc = begin; oc < end; oc++)
       for (size_t half = 0; half < LANES; half += GROUP) {
         float *dst[GROUP];
-        int rows[GROUP], cols[GROUP], full = 1;
-        for (size_t l = 0; l < GROUP; l++) {
-          size_t n, t;
-          dst[l] = NULL, rows[l] = cols[l] = 0;
-          if (!lane_tile(j, j->first + panel, half + l, &n, &t)) {
-            full = 0;
-            continue;
-          }
-          size_t y0 = t / g->tiles_w * tile, x0 = t % g->tiles_w * tile;
-          dst[l] = j->output + (n * oc_n + oc) * ohw + y0 * (size_t)j->ow + x0;
-          rows[l] = (int)((size_t)j->oh - y0 < tile ? (size_t)j->oh - y0 : tile);
-          cols[l] = (int)((size_t)j->ow - x0 < tile ? (size_t)j->ow - x0 : tile);
-          full &= rows[l] == (int)tile && cols[l] == (int)tile;
-        }
-        output8(j, j->m + oc * g->positions * tb + panel * LANES + half, tb, dst, rows, cols, full);
+        for (size_t l = 0; l < GROUP; l++)
+          dst[l] = map.rows[half + l] ? j->output + oc * ohw + map.offset[half + l] : NULL;
+        output8(j, j->m + oc * j->g.positions * tb + panel * LANES + half, tb, dst,
+                map.rows + half, map.cols + half, map.full[half / GROUP]);
       }
+  }
 }
 
 void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
