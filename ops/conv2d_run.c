@@ -19,21 +19,47 @@ size_t conv2d_group_k(const conv2d_params *p) {
  * thread: 256 channels at 4 x 4 0.23 ms GEMM / 0.31 ms Winograd; 128 at 10 x 10 0.41 /
  * 0.25). Below 12 x 12, transformed weights over WINOGRAD_SMALL_MAP_FLOATS stay on GEMM:
  * resnet18's 512-channel 7 x 7 layers gain 20% (3.5 -> 2.85 ms) but would hold 113 MB of
- * transformed weights instead of 28 MB and load that much slower. Those of F(2x2, 5x5) are
- * only 1.44x the plain ones: no minimum. */
+ * transformed weights instead of 28 MB and load that much slower. Those of F(4x4, 5x5) are
+ * only 2.56x the plain ones (F(2x2, 5x5) 1.44x): no minimum. */
 #define WINOGRAD_MIN_PIXELS_3X3 49
 #define WINOGRAD_LARGE_MAP_PIXELS_3X3 144
 #define WINOGRAD_SMALL_MAP_FLOATS ((size_t)4 << 20) /* 16 MB */
 #define WINOGRAD_MIN_PIXELS_5X5 0
 
-/* The Winograd variant for a 3x3 or 5x5 conv with an oh x ow output (0 x 0: not known). */
+/* The multiplications of a Winograd variant per sample, up to a constant: positions x the
+ * tiles the GEMMs run on (a sample's tiles rounded up to whole panels of GEMM_NR, or as they
+ * are when panels hold several samples). */
+static size_t winograd_cost(wino_variant v, size_t oh, size_t ow) {
+  size_t tile = winograd_tile_out(v), tile_in = winograd_tile_in(v);
+  size_t tiles = ((oh + tile - 1) / tile) * ((ow + tile - 1) / tile);
+  if (tiles >= GEMM_NR) tiles = (tiles + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
+  return tile_in * tile_in * tiles;
+}
+
+/* The Winograd variant for a 3x3 or 5x5 conv with an oh x ow output (0 x 0: not known yet),
+ * by cost (measured, 1 thread, AVX2):
+ * - 5x5: F(4x4, 5x5) wherever it costs no more than F(2x2, 5x5) (2.1x faster at 16 x 16 and
+ *   8 x 8, 2.2x at 32 x 32 and 28 x 28 256 channels, 1.13x at 6 x 6 where its cost is 0.79x);
+ *   F(2x2, 5x5) for outputs of at most 2 x 2 (2.3x faster there);
+ * - 3x3: F(6x6, 3x3) only where it costs at most 0.8x F(4x4, 3x3) (1.3x to 1.7x faster at
+ *   10 x 10, 12 x 12, 18 x 18, 24 x 24): at 0.83x (112 x 112, 224 x 224) the two are even,
+ *   at 0.89x (28 x 28) to 1x (14 x 14) F(4x4, 3x3) is 10% to 2x faster (the bigger
+ *   transformed weights, 7.1x the plain ones, are streamed for the few tiles of a sample).
+ *   Nor below 12 x 12 when its transformed weights would pass WINOGRAD_SMALL_MAP_FLOATS. */
 static wino_variant winograd_variant(const conv2d_params *p, size_t oh, size_t ow) {
   bool k3 = p->axis[0].kernel == 3;
   const char *force = getenv("CNNRT_WINOGRAD_TILE");
   if (force && strcmp(force, k3 ? "6" : "4") == 0) return k3 ? WINO_F6_3 : WINO_F4_5;
   if (force && strcmp(force, k3 ? "4" : "2") == 0) return k3 ? WINO_F4_3 : WINO_F2_5;
-  (void)oh, (void)ow;
-  return k3 ? WINO_F4_3 : WINO_F4_5;
+  if (!oh) return k3 ? WINO_F4_3 : WINO_F4_5;
+  if (!k3)
+    return winograd_cost(WINO_F4_5, oh, ow) <= winograd_cost(WINO_F2_5, oh, ow) ? WINO_F4_5
+                                                                                : WINO_F2_5;
+  if (oh * ow < WINOGRAD_LARGE_MAP_PIXELS_3X3 &&
+      (size_t)p->in_channels * (size_t)p->out_channels * 64 > WINOGRAD_SMALL_MAP_FLOATS)
+    return WINO_F4_3;
+  return 5 * winograd_cost(WINO_F6_3, oh, ow) <= 4 * winograd_cost(WINO_F4_3, oh, ow) ? WINO_F6_3
+                                                                                      : WINO_F4_3;
 }
 
 /* Winograd for a 3x3 or 5x5 conv (conv2d_winograd.c). */

@@ -359,8 +359,8 @@ static void output_tasks(void *ctx, int worker, size_t begin, size_t end) {
         float *dst[GROUP];
         for (size_t l = 0; l < GROUP; l++)
           dst[l] = map.rows[half + l] ? j->output + oc * ohw + map.offset[half + l] : NULL;
-        output8(j, j->m + oc * j->g.positions * tb + panel * LANES + half, tb, dst,
-                map.rows + half, map.cols + half, map.full[half / GROUP]);
+        output8(j, j->m + oc * j->g.positions * tb + panel * LANES + half, tb, dst, map.rows + half,
+                map.cols + half, map.full[half / GROUP]);
       }
   }
 }

@@ -1,7 +1,9 @@
-/* The Winograd F(4x4, 3x3) and F(2x2, 5x5) conv paths against the direct path (plain sums
- * of products) on the same weights: shapes with partial edge tiles, padding, batch, fused
- * ReLU; the AVX2 and the portable code (gemm_force_portable), each bit-identical at 1 and 3
- * threads. */
+/* The Winograd conv variants, F(4x4, 3x3) and F(6x6, 3x3) for every 3x3 case, F(2x2, 5x5)
+ * and F(4x4, 5x5) for every 5x5 one, against the direct path (plain sums of products) on
+ * the same weights: shapes with partial edge tiles, samples of fewer tiles than a panel
+ * (panels spanning samples) or with a last panel of few tiles (the narrow GEMM), channels not
+ * multiples of 6, 8 or 16, padding, batch, bias or none, fused ReLU, a folded BatchNorm; the
+ * AVX2 and the portable code (gemm_force_portable), each bit-identical at 1 and 3 threads. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
@@ -13,37 +15,60 @@
 
 typedef struct {
   int k, in_c, out_c, h, w, pad, batch;
-  bool bias, relu;
+  bool bias, relu, bn;
 } wino_case;
 
 static const wino_case cases[] = {
-    {3, 16, 16, 8, 8, 1, 1, true, false},   {3, 16, 32, 7, 9, 1, 2, true, true},
-    {3, 32, 16, 5, 5, 0, 1, false, false},  {3, 17, 33, 13, 6, 1, 3, true, false},
-    {3, 48, 24, 3, 3, 1, 1, true, true},    {3, 16, 64, 30, 31, 1, 1, true, false},
-    {3, 64, 64, 14, 14, 1, 2, false, true}, {3, 20, 16, 4, 17, 0, 1, true, false},
-    {5, 16, 16, 8, 8, 2, 1, true, false},   {5, 32, 32, 16, 16, 2, 2, true, true},
-    {5, 16, 32, 7, 9, 2, 2, true, true},    {5, 32, 16, 9, 9, 0, 1, false, false},
-    {5, 17, 33, 13, 6, 1, 3, true, false},  {5, 48, 24, 5, 5, 2, 1, true, true},
-    {5, 32, 64, 8, 8, 2, 2, true, false},   {5, 16, 64, 31, 30, 2, 1, true, false},
-    {5, 20, 16, 6, 17, 0, 1, true, false},  {5, 64, 64, 3, 3, 2, 3, false, true},
+    {3, 16, 16, 8, 8, 1, 1, true, false, false},   {3, 16, 32, 7, 9, 1, 2, true, true, false},
+    {3, 32, 16, 5, 5, 0, 1, false, false, false},  {3, 17, 33, 13, 6, 1, 3, true, false, false},
+    {3, 48, 24, 3, 3, 1, 1, true, true, false},    {3, 16, 64, 30, 31, 1, 1, true, false, false},
+    {3, 64, 64, 14, 14, 1, 2, false, true, false}, {3, 20, 16, 4, 17, 0, 1, true, false, false},
+    {3, 24, 40, 36, 36, 1, 1, true, false, false}, {3, 19, 21, 25, 19, 1, 2, false, false, true},
+    {3, 16, 16, 12, 12, 1, 5, true, true, true},   {3, 33, 18, 1, 1, 1, 9, true, false, false},
+    {3, 40, 24, 18, 24, 0, 2, false, true, false}, {3, 16, 30, 38, 10, 1, 1, true, false, true},
+    {5, 16, 16, 8, 8, 2, 1, true, false, false},   {5, 32, 32, 16, 16, 2, 2, true, true, false},
+    {5, 16, 32, 7, 9, 2, 2, true, true, false},    {5, 32, 16, 9, 9, 0, 1, false, false, false},
+    {5, 17, 33, 13, 6, 1, 3, true, false, false},  {5, 48, 24, 5, 5, 2, 1, true, true, false},
+    {5, 32, 64, 8, 8, 2, 2, true, false, false},   {5, 16, 64, 31, 30, 2, 1, true, false, false},
+    {5, 20, 16, 6, 17, 0, 1, true, false, false},  {5, 64, 64, 3, 3, 2, 3, false, true, false},
+    {5, 32, 32, 32, 32, 2, 2, true, true, true},   {5, 24, 20, 24, 12, 2, 1, false, false, true},
+    {5, 18, 26, 2, 2, 2, 11, true, false, false},  {5, 40, 16, 21, 19, 2, 3, true, true, false},
+    {5, 16, 17, 10, 26, 1, 4, false, false, true},
 };
 
-/* A Conv2d (+ ReLU) model of one case with random weights; blob in *blob (caller frees). */
+/* The variants of a case's kernel (CNNRT_WINOGRAD_TILE: their output tile sides). */
+static const struct {
+  int k;
+  const char *tile;
+  wino_variant variant;
+} variants[] = {{3, "4", WINO_F4_3}, {3, "6", WINO_F6_3}, {5, "2", WINO_F2_5}, {5, "4", WINO_F4_5}};
+
+/* A Conv2d (+ BatchNorm2d) (+ ReLU) model of one case with random weights (BatchNorm
+ * variances in [0.5, 1.5)); blob in *blob (caller frees). */
 static cnnrt_model *load_case(const wino_case *c, float **blob) {
-  size_t weights = (size_t)(c->out_c * c->in_c * c->k * c->k),
-         bias_at = (weights * 4 + 63) / 64 * 64;
-  size_t floats = bias_at / 4 + (size_t)c->out_c;
+  size_t weights = (size_t)(c->out_c * c->in_c * c->k * c->k), oc = (size_t)c->out_c;
+  size_t a = (oc * 4 + 63) / 64 * 64; /* bytes per per-channel array, offsets 64-aligned */
+  size_t bias_at = (weights * 4 + 63) / 64 * 64, bn_at = bias_at + a, floats = (bn_at + 4 * a) / 4;
   *blob = tu_random_floats(floats, (uint64_t)(c->in_c * 1000 + c->out_c * 10 + c->k));
-  char bias[128] = "", json[2048];
+  for (size_t i = (bn_at + 3 * a) / 4; i < floats; i++) (*blob)[i] = 1.0f + 0.5f * (*blob)[i];
+  char bias[128] = "", bn[512] = "", json[3072];
   if (c->bias)
     snprintf(bias, sizeof bias, ", 'bias': {'offset': %zu, 'shape': [%d]}", bias_at, c->out_c);
+  if (c->bn)
+    snprintf(bn, sizeof bn,
+             ", {'name': 'bn', 'op': 'BatchNorm2d', 'params': {'num_features': %d}, 'weights': "
+             "{'weight': {'offset': %zu, 'shape': [%d]}, 'bias': {'offset': %zu, 'shape': [%d]}, "
+             "'running_mean': {'offset': %zu, 'shape': [%d]}, 'running_var': {'offset': %zu, "
+             "'shape': [%d]}}}",
+             c->out_c, bn_at, c->out_c, bn_at + a, c->out_c, bn_at + 2 * a, c->out_c, bn_at + 3 * a,
+             c->out_c);
   snprintf(json, sizeof json,
            "{'format': 'cnnrt', 'version': 1, 'weights': 'w.bin', 'input': {'name': 'input', "
            "'shape': [%d, %d, %d, %d]}, 'nodes': [{'name': 'conv', 'op': 'Conv2d', 'params': "
            "{'in_channels': %d, 'out_channels': %d, 'kernel_size': %d, 'padding': %d, 'bias': %s}, "
-           "'weights': {'weight': {'offset': 0, 'shape': [%d, %d, %d, %d]}%s}}%s]}",
+           "'weights': {'weight': {'offset': 0, 'shape': [%d, %d, %d, %d]}%s}}%s%s]}",
            c->batch, c->in_c, c->h, c->w, c->in_c, c->out_c, c->k, c->pad,
-           c->bias ? "true" : "false", c->out_c, c->in_c, c->k, c->k, bias,
+           c->bias ? "true" : "false", c->out_c, c->in_c, c->k, c->k, bias, bn,
            c->relu ? ", {'name': 'relu', 'op': 'ReLU'}" : "");
   return tu_load(json, *blob, floats * sizeof(float));
 }
@@ -52,42 +77,53 @@ ParameterizedTestParameters(winograd, matches_direct) {
   TU_ROW_PARAMS(cases);
 }
 
+/* One case against the direct path for each variant of its kernel. */
 ParameterizedTest(size_t *row, winograd, matches_direct) {
   const wino_case *c = &cases[*row];
   size_t in_count = (size_t)(c->batch * c->in_c * c->h * c->w), n_wino, n_direct;
-  float *input = tu_random_floats(in_count, 7), *blob_w, *blob_d;
-  setenv("CNNRT_CONV_PATH", "winograd", 1); /* small maps would otherwise take GEMM */
-  cnnrt_model *wino = load_case(c, &blob_w);
-  cr_assert_eq(((const conv2d_params *)wino->nodes[0].params)->path, CONV_WINOGRAD,
-               "case %zu does not take the Winograd path", *row);
+  float *input = tu_random_floats(in_count, 7), *blob_d;
   setenv("CNNRT_CONV_PATH", "direct", 1);
   cnnrt_model *direct = load_case(c, &blob_d);
   unsetenv("CNNRT_CONV_PATH");
   cr_assert_eq(((const conv2d_params *)direct->nodes[0].params)->path, CONV_DIRECT);
   float *want = tu_run(direct, 1, (size_t)c->batch, input, &n_direct);
-  for (int portable = 0; portable < 2; portable++) {
-    gemm_force_portable(portable);
-    float *first = NULL;
-    for (int threads = 1; threads <= 3; threads += 2) {
-      float *got = tu_run(wino, threads, (size_t)c->batch, input, &n_wino);
-      cr_assert_eq(n_wino, n_direct);
-      char what[128];
-      snprintf(what, sizeof what, "case %zu (k %d, %d->%d, %dx%d, pad %d), %s, %d threads", *row,
-               c->k, c->in_c, c->out_c, c->h, c->w, c->pad, portable ? "portable" : "SIMD",
-               threads);
-      tu_assert_close(what, got, want, n_wino);
-      if (!first)
-        first = got;
-      else {
-        cr_assert(memcmp(got, first, n_wino * sizeof *got) == 0,
-                  "%s: differs from the 1-thread result", what);
-        free(got);
+  for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+    if (variants[v].k != c->k) continue;
+    float *blob_w;
+    setenv("CNNRT_CONV_PATH", "winograd", 1); /* small maps would otherwise take GEMM */
+    setenv("CNNRT_WINOGRAD_TILE", variants[v].tile, 1);
+    cnnrt_model *wino = load_case(c, &blob_w);
+    unsetenv("CNNRT_CONV_PATH");
+    unsetenv("CNNRT_WINOGRAD_TILE");
+    const conv2d_params *p = wino->nodes[0].params;
+    cr_assert_eq(p->path, CONV_WINOGRAD, "case %zu does not take the Winograd path", *row);
+    cr_assert_eq(p->wino, variants[v].variant, "case %zu: not the variant asked for", *row);
+    for (int portable = 0; portable < 2; portable++) {
+      gemm_force_portable(portable);
+      float *first = NULL;
+      for (int threads = 1; threads <= 3; threads += 2) {
+        float *got = tu_run(wino, threads, (size_t)c->batch, input, &n_wino);
+        cr_assert_eq(n_wino, n_direct);
+        char what[160];
+        snprintf(what, sizeof what,
+                 "case %zu (k %d, %d->%d, %dx%d, pad %d, batch %d), tile %s, %s, %d threads", *row,
+                 c->k, c->in_c, c->out_c, c->h, c->w, c->pad, c->batch, variants[v].tile,
+                 portable ? "portable" : "SIMD", threads);
+        tu_assert_close(what, got, want, n_wino);
+        if (!first)
+          first = got;
+        else {
+          cr_assert(memcmp(got, first, n_wino * sizeof *got) == 0,
+                    "%s: differs from the 1-thread result", what);
+          free(got);
+        }
       }
+      free(first);
     }
-    free(first);
+    gemm_force_portable(false);
+    free(blob_w);
+    cnnrt_model_free(wino);
   }
-  gemm_force_portable(false);
-  free(want), free(input), free(blob_w), free(blob_d);
-  cnnrt_model_free(wino);
+  free(want), free(input), free(blob_d);
   cnnrt_model_free(direct);
 }
