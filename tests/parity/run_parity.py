@@ -887,6 +887,20 @@ def large_combos():
                                nn.ReLU()), (24, 15, 9), 1.0),
         ("Conv2d", "large Conv2d(256, 64, 5, padding=2) (deep 5x5 stride 1)",
          lambda: nn.Conv2d(256, 64, 5, padding=2), (256, 10, 10), 1.0),
+        # the Winograd variants on 8x8 tiles and the other choices (ops/conv2d_run.c)
+        ("Conv2d", "large Conv2d(16, 32, 5, padding=2) (F(4x4, 5x5), 32x32 map)",
+         lambda: nn.Conv2d(16, 32, 5, padding=2), (16, 32, 32), 1.0),
+        ("Conv2d", "large Conv2d(128, 96, 5, padding=2) + ReLU (F(4x4, 5x5), 7x7 map)",
+         lambda: nn.Sequential(nn.Conv2d(128, 96, 5, padding=2), nn.ReLU()), (128, 7, 7), 1.0),
+        ("Conv2d", "large Conv2d(32, 32, 5, padding=2) (F(2x2, 5x5), 2x2 map)",
+         lambda: nn.Conv2d(32, 32, 5, padding=2), (32, 2, 2), 1.0),
+        ("Conv2d", "large Conv2d(32, 48, 3, padding=1) (F(6x6, 3x3), 24x24 map)",
+         lambda: nn.Conv2d(32, 48, 3, padding=1), (32, 24, 24), 1.0),
+        ("Conv2d", "large Conv2d(64, 64, 3, padding=1, bias=False) + BN + ReLU (F(6x6, 3x3))",
+         lambda: nn.Sequential(nn.Conv2d(64, 64, 3, padding=1, bias=False), bn(64),
+                               nn.ReLU()), (64, 18, 18), 1.0),
+        ("Conv2d", "large Conv2d(256, 256, 3, padding=1) (F(6x6, 3x3), deep, 12x12 map)",
+         lambda: nn.Conv2d(256, 256, 3, padding=1), (256, 12, 12), 1.0),
         ("Conv2d", "large depthwise Conv2d(16, 32, 3, groups=16, reflect)",
          lambda: nn.Conv2d(16, 32, 3, padding=1, groups=16, padding_mode="reflect"),
          (16, 64, 63), 1.0),
@@ -986,10 +1000,10 @@ def sources_digest():
 
 
 def takes_winograd(node):
-    """Whether cnnrt runs this node on its Winograd F(4x4, 3x3) or F(2x2, 5x5) path (the
-    rule of conv2d_choose_path in ops/conv2d_run.c): its rounding grows with the input
-    channels (~1e-5 relative at 256), so such models are judged at the project's general
-    1e-4."""
+    """Whether cnnrt may run this node on its Winograd path (F(4x4, 3x3), F(6x6, 3x3),
+    F(2x2, 5x5) or F(4x4, 5x5); the rule of conv2d_choose_path in ops/conv2d_run.c): its
+    rounding grows with the input channels (~1e-5 relative at 256), so such models are
+    judged at the project's general 1e-4."""
     p = node.get("params", {})
 
     def pair(key, default):
