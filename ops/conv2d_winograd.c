@@ -7,16 +7,17 @@
  * F(4x4, 5x5), 5.06x and 6.25x fewer. The variants on one tile size share B^T; only G, A^T
  * and the output tile side differ. Weights are transformed and packed at load.
  *
- * The tiles of the batch (GEMM_NR-wide panels of one sample each) run in blocks as large
- * as the scratch allows, each in three parallel phases: transform the input (one task per
- * input channel), the GEMMs (one task per position and slice of output channels, so a
- * slice of transformed weights is read from memory once per block and then from L2 for
- * every panel of the block), transform back (one task per output channel, with bias and
- * clamp). Each output element is computed the same way whatever the block size or thread
- * count. When the GEMM runs its AVX2 kernel, the transforms (8 tiles per vector) and the
- * GEMM of a last panel holding few tiles are hand-written AVX2 + FMA code
- * (conv2d_winograd_avx2.c, conv2d_winograd8_avx2.c); otherwise (CNNRT_PORTABLE=1, other
- * CPUs) portable C (conv2d_winograd_portable.c). */
+ * The tiles of the batch (GEMM_NR-wide panels of one sample each, or of several consecutive
+ * samples when a sample has fewer tiles than a panel) run in blocks as large as the scratch
+ * allows, each in three parallel phases: transform the input (one task per input channel),
+ * the GEMMs (one task per position and slice of output channels, so a slice of transformed
+ * weights is read from memory once per block and then from L2 for every panel of the
+ * block), transform back (one task per output channel, with bias and clamp). Each output
+ * element is computed the same way whatever the block size or thread count. When the GEMM
+ * runs its AVX2 kernel, the transforms (8 tiles per vector) and the GEMM of a last panel
+ * holding few tiles are hand-written AVX2 + FMA code (conv2d_winograd_avx2.c,
+ * conv2d_winograd8_avx2.c); otherwise (CNNRT_PORTABLE=1, other CPUs) portable C
+ * (conv2d_winograd_portable.c). */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -136,8 +137,7 @@ static wino_geometry geometry_of(const conv2d_params *p, size_t oh, size_t ow) {
   g.panels = (g.tiles + LANES - 1) / LANES;
   g.span = g.tiles < LANES;
   g.pad_planes = g.span ? GROUP : 1;
-  /* each patch row is read as 8 floats from column tile * tx: 2 more than a 6-wide patch
-   * needs */
+  /* each patch row is read as 8 floats from column tile * tx (2 more than a 6x6 tile needs) */
   g.pad_w = g.tile * g.tiles_w + 8 - g.tile;
   g.pad_floats = ((g.tile * g.tiles_h + g.tile_in - g.tile) * g.pad_w + 15) / 16 * 16;
   return g;

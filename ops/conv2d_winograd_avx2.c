@@ -1,7 +1,9 @@
-/* AVX2 + FMA code of the Winograd F(4x4, 3x3) and F(2x2, 5x5) path (ops/conv2d_winograd.c):
- * the input and output transforms, 8 tiles per call, one tile per lane, and the GEMM of a
- * panel with at most 4 tiles. This file is compiled with -mavx2 -mfma and only called when the GEMM
- * runs its AVX2 kernel (the CPU has AVX2 and FMA, and the portable kernel is not forced). */
+/* AVX2 + FMA code of the Winograd path (ops/conv2d_winograd.c): the input and output
+ * transforms of the variants on 6x6 input tiles, F(4x4, 3x3) and F(2x2, 5x5) (those on 8x8
+ * tiles are in conv2d_winograd8_avx2.c), 8 tiles per call, one tile per lane, and the GEMM of
+ * a panel with at most 4 tiles. This file is compiled with -mavx2 -mfma and only called when
+ * the GEMM runs its AVX2 kernel (the CPU has AVX2 and FMA, and the portable kernel is not
+ * forced). */
 #include "ops/conv2d_winograd_avx2.h"
 
 #include <immintrin.h>
