@@ -3,12 +3,15 @@
  * the output channels):
  * 1. the input rows the block reads are copied into a "band" with the padding rule
  *    applied, so that building im2col panels is plain copies without bounds checks;
- * 2. for each block of KC im2col rows, the block's GEMM_NR-wide panels are packed
- *    (KC x block pixels floats, kept in L2) and multiplied by every row panel of the
- *    weights (MR x KC, kept in L1 across the panels), accumulating into the output.
+ * 2. for each block of KC im2col rows, the block's GEMM_NR-wide panels are multiplied by
+ *    every row panel of the weights (MR x KC, kept in L1 across the panels), accumulating
+ *    into the output. A panel whose pixels lie in one output row is read from the band
+ *    in place (implicit im2col: its rows are runs of the band at listed offsets); one that
+ *    spans rows is packed (KC x GEMM_NR floats) first.
  * A 1x1 stride-1 unpadded conv reads its input planes in place as B (no band, no packing
  * except the last, partial panel). Every output element is summed in k order whatever the
  * blocking and the split across threads, so results never depend on the thread count. */
+#include <stdint.h>
 #include <string.h>
 #include "ops/conv2d_internal.h"
 #include "runtime/checked.h"
@@ -27,6 +30,7 @@ typedef struct {
    * holds column x at x / sw), phase_width floats each, so that every im2col run is
    * contiguous at any stride */
   size_t band_rows, band_width, phase_width, row_stride, band_floats, pack_floats;
+  size_t offset_floats; /* the im2col rows' band offsets (uint32_t, one float each) */
   bool pointwise;
 } geometry;
 
@@ -78,6 +82,8 @@ static bool make_geometry(const conv2d_params *p, size_t oh, size_t ow, geometry
     if (g->band_floats <= BAND_TARGET_FLOATS || g->block_panels == 1) break;
     g->block_panels /= 2;
   }
+  if (g->band_floats > UINT32_MAX) return false; /* offsets are 32-bit */
+  g->offset_floats = g->pointwise ? 0 : g->k;
   g->blocks = div_up(panels, g->block_panels);
   /* + GEMM_NR: the last packed row's excess (see pack_from_band) */
   return mul_size(g->block_panels * GEMM_NR, g->kc, &g->pack_floats) &&
@@ -88,8 +94,8 @@ bool conv_gemm_scratch_floats(const conv2d_params *p, size_t oh, size_t ow, size
   geometry g;
   if (oh == 0 || ow == 0) return (*floats = 0, true);
   if (!make_geometry(p, oh, ow, &g)) return false;
-  *floats = g.band_floats + g.pack_floats;
-  return *floats >= g.band_floats;
+  return add_size(g.band_floats, g.pack_floats, floats) &&
+         add_size(*floats, g.offset_floats, floats);
 }
 
 typedef struct {
@@ -177,32 +183,32 @@ static inline void copy_run(float *dst, const float *src, size_t n) {
   for (; i < n; i++) dst[i] = src[i];
 }
 
-/* Packs im2col rows [k0, k0 + kc) of one panel (ncols output pixels) from the band:
- * row r = (channel, ki, kj) reads band plane `channel`, ki rows down, in the phase and at
- * the offset of padded column kj * dw. Each run of a row is copied as a whole panel row
- * of GEMM_NR floats (two vector moves): what lands past the run is overwritten by the next
- * run, the zero tail or the next row, and reads and writes stay inside the slot thanks to
- * GEMM_NR floats of slack each. */
-static void pack_from_band(const gemm_job *j, const float *band, const segment *seg, size_t n_seg,
-                           size_t ncols, size_t k0, size_t kc, float *dst) {
+/* Band offset of each im2col row r = (channel, ki, kj): band plane `channel`, ki rows down,
+ * in the phase and at the offset of padded column kj * dw. */
+static void im2col_offsets(const gemm_job *j, uint32_t *offs) {
   const conv2d_params *p = j->p;
   size_t kw = (size_t)p->axis[1].kernel, per_channel = (size_t)p->axis[0].kernel * kw;
   size_t dh = (size_t)p->axis[0].dilation, dw = (size_t)p->axis[1].dilation;
   size_t sw = (size_t)p->axis[1].stride, pw = j->g.phase_width;
   size_t plane = j->g.band_rows * j->g.row_stride;
-  size_t c = k0 / per_channel, ki = k0 % per_channel / kw, kj = k0 % kw;
-  bool one_full_run = n_seg == 1 && ncols == GEMM_NR;
+  for (size_t r = 0; r < j->g.k; r++) {
+    size_t c = r / per_channel, ki = r % per_channel / kw, kj = r % kw;
+    offs[r] = (uint32_t)(c * plane + ki * dh * j->g.row_stride + kj * dw % sw * pw + kj * dw / sw);
+  }
+}
+
+/* Packs im2col rows [k0, k0 + kc) (band offsets offs[0..kc)) of a panel whose output pixels
+ * span several output rows (segments). Each run of a row is copied as a whole panel row
+ * of GEMM_NR floats (two vector moves): what lands past the run is overwritten by the next
+ * run, the zero tail or the next row, and reads and writes stay inside the slot thanks to
+ * GEMM_NR floats of slack each. */
+static void pack_from_band(const float *band, const uint32_t *offs, const segment *seg,
+                           size_t n_seg, size_t ncols, size_t kc, float *dst) {
   for (size_t r = 0; r < kc; r++, dst += GEMM_NR) {
-    const float *src =
-        band + c * plane + ki * dh * j->g.row_stride + kj * dw % sw * pw + kj * dw / sw;
-    if (one_full_run)
-      memcpy(dst, src + seg[0].base, GEMM_NR * sizeof(float)); /* the common case */
-    else {
-      for (size_t s = 0; s < n_seg; s++) /* in order: each overwrites the previous excess */
-        memcpy(dst + seg[s].first, src + seg[s].base, GEMM_NR * sizeof(float));
-      for (size_t i = ncols; i < GEMM_NR; i++) dst[i] = 0.0f;
-    }
-    if (++kj == kw && (kj = 0, ++ki == per_channel / kw)) ki = 0, c++;
+    const float *src = band + offs[r];
+    for (size_t s = 0; s < n_seg; s++) /* in order: each overwrites the previous excess */
+      memcpy(dst + seg[s].first, src + seg[s].base, GEMM_NR * sizeof(float));
+    for (size_t i = ncols; i < GEMM_NR; i++) dst[i] = 0.0f;
   }
 }
 
@@ -232,6 +238,7 @@ static void run_task(const gemm_job *j, int worker, size_t t) {
   const float *image = j->input + (n * (size_t)p->in_channels + grp * channels) * plane;
   float *slot = (float *)(j->scratch + (size_t)worker * j->slot_bytes);
   float *band = slot, *packed = slot + g->band_floats;
+  uint32_t *offs = (uint32_t *)(packed + g->pack_floats);
   size_t oy_first = col0 / g->ow;
   if (!g->pointwise) {
     size_t oy_last = (col0 + ncols - 1) / g->ow;
@@ -239,6 +246,7 @@ static void run_task(const gemm_job *j, int worker, size_t t) {
     size_t band_rows = (oy_last - oy_first) * (size_t)p->axis[0].stride +
                        (size_t)((p->axis[0].kernel - 1) * p->axis[0].dilation) + 1;
     fill_band(j, image, y0, band_rows, band);
+    im2col_offsets(j, offs);
   }
   gemm_epilogue ep = p->epilogue;
   if (ep.bias) ep.bias += grp * g->m + row0;
@@ -249,16 +257,22 @@ static void run_task(const gemm_job *j, int worker, size_t t) {
   size_t n_seg[MAX_BLOCK_PANELS];
   for (size_t i = 0; i < n_panels; i++) {
     size_t pc = ncols - i * GEMM_NR < GEMM_NR ? ncols - i * GEMM_NR : GEMM_NR;
-    gemm_b_panel b = {packed + i * g->kc * GEMM_NR, GEMM_NR, c + i * GEMM_NR, pc};
+    gemm_b_panel b = {packed + i * g->kc * GEMM_NR, GEMM_NR, NULL, c + i * GEMM_NR, pc};
     panels[i] = b;
-    if (!g->pointwise) n_seg[i] = panel_segments(j, col0 + i * GEMM_NR, pc, oy_first, seg[i]);
+    if (g->pointwise) continue;
+    n_seg[i] = panel_segments(j, col0 + i * GEMM_NR, pc, oy_first, seg[i]);
+    if (n_seg[i] == 1) /* in one output row: the kernel reads the band in place */
+      panels[i].b = band + seg[i][0].base;
   }
   for (size_t k0 = 0; k0 < g->k; k0 += g->kc) {
     size_t kc = g->k - k0 < g->kc ? g->k - k0 : g->kc;
     for (size_t i = 0; i < n_panels; i++) {
       float *dst = packed + i * g->kc * GEMM_NR;
       if (!g->pointwise) {
-        pack_from_band(j, band, seg[i], n_seg[i], panels[i].ncols, k0, kc, dst);
+        if (n_seg[i] == 1)
+          panels[i].offsets = offs + k0;
+        else
+          pack_from_band(band, offs + k0, seg[i], n_seg[i], panels[i].ncols, kc, dst);
         continue;
       }
       const float *b = image + k0 * g->pixels + col0 + i * GEMM_NR;

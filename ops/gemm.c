@@ -44,16 +44,18 @@ void gemm_pack_b_transposed(const float *w, size_t ldw, size_t n, size_t k, floa
         *packed++ = col0 + j < n ? w[(col0 + j) * ldw + p] : 0.0f;
 }
 
-void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                          const float *cols, float min, float max, float *c, size_t ldc,
-                          bool accumulate) {
+void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb,
+                          const uint32_t *offs, const float *rows, const float *cols, float min,
+                          float max, float *c, size_t ldc, bool accumulate) {
   float acc[GEMM_MR][GEMM_NR];
   for (int r = 0; r < GEMM_MR; r++)
     for (int j = 0; j < GEMM_NR; j++)
       acc[r][j] = accumulate ? c[(size_t)r * ldc + (size_t)j] : rows[r] + cols[j];
-  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += ldb)
+  for (size_t p = 0; p < k; p++, a += GEMM_MR) {
+    const float *bp = offs ? b + offs[p] : b + p * ldb;
     for (int r = 0; r < GEMM_MR; r++)
-      for (int j = 0; j < GEMM_NR; j++) acc[r][j] += a[r] * b[j];
+      for (int j = 0; j < GEMM_NR; j++) acc[r][j] += a[r] * bp[j];
+  }
   for (int r = 0; r < GEMM_MR; r++)
     for (int j = 0; j < GEMM_NR; j++) {
       float v = acc[r][j] < min ? min : acc[r][j];
@@ -101,10 +103,11 @@ const char *gemm_kernel_name(void) {
 /* One MR x NR tile of C (n_rows x ncols of it stored); partial tiles go through a local
  * tile so the kernel never touches C outside them. */
 static void tile_product(gemm_kernel_fn kernel, size_t k, const float *a, const float *b,
-                         size_t ldb, const float *rows, const float *cols, float min, float max,
-                         float *c, size_t ldc, size_t n_rows, size_t ncols, bool accumulate) {
+                         size_t ldb, const uint32_t *offs, const float *rows, const float *cols,
+                         float min, float max, float *c, size_t ldc, size_t n_rows, size_t ncols,
+                         bool accumulate) {
   if (n_rows == GEMM_MR && ncols == GEMM_NR) {
-    kernel(k, a, b, ldb, rows, cols, min, max, c, ldc, accumulate);
+    kernel(k, a, b, ldb, offs, rows, cols, min, max, c, ldc, accumulate);
     return;
   }
   float tile[GEMM_MR * GEMM_NR];
@@ -115,7 +118,7 @@ static void tile_product(gemm_kernel_fn kernel, size_t k, const float *a, const 
   if (kernel == gemm_kernel_avx2 && ncols <= GEMM_NR / 2) /* half the work, same sums */
     kernel = gemm_kernel_avx2_half;
 #endif
-  kernel(k, a, b, ldb, rows, cols, min, max, tile, GEMM_NR, accumulate);
+  kernel(k, a, b, ldb, offs, rows, cols, min, max, tile, GEMM_NR, accumulate);
   for (size_t r = 0; r < n_rows; r++)
     memcpy(c + r * ldc, tile + r * GEMM_NR, ncols * sizeof(float));
 }
@@ -128,8 +131,8 @@ void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *
   for (size_t row0 = 0; row0 < m; row0 += GEMM_MR, packed_a += GEMM_MR * k) {
     size_t n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
     for (size_t r = 0; r < GEMM_MR; r++) rows[r] = ep->bias && r < n_rows ? ep->bias[row0 + r] : 0;
-    tile_product(kernel, k, packed_a, b, ldb, rows, cols, ep->min, ep->max, c + row0 * ldc, ldc,
-                 n_rows, ncols, false);
+    tile_product(kernel, k, packed_a, b, ldb, NULL, rows, cols, ep->min, ep->max, c + row0 * ldc,
+                 ldc, n_rows, ncols, false);
   }
 }
 
@@ -148,8 +151,8 @@ void gemm_block(const float *packed_a, size_t a_stride, size_t m, size_t kc,
         for (size_t r = 0; r < GEMM_MR; r++)
           rows[r] = ep->bias && r < n_rows ? ep->bias[row0 + r] : 0;
         tile_product(kernel, kc, packed_a + row0 / GEMM_MR * a_stride, panels[i].b, panels[i].ldb,
-                     rows, cols, min, max, panels[i].c + row0 * ldc, ldc, n_rows, panels[i].ncols,
-                     !first);
+                     panels[i].offsets, rows, cols, min, max, panels[i].c + row0 * ldc, ldc, n_rows,
+                     panels[i].ncols, !first);
       }
 }
 

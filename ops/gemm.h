@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define GEMM_MR 6
 #define GEMM_NR 16
@@ -48,11 +49,13 @@ void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
 void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *b, size_t ldb,
                         const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols);
 
-/* One column panel of B for gemm_block: kc rows of GEMM_NR floats, row p at b + p * ldb
- * (all GEMM_NR readable), and where its ncols (<= GEMM_NR) columns of C start. */
+/* One column panel of B for gemm_block: kc rows of GEMM_NR floats, row p at b + p * ldb,
+ * or at b + offsets[p] when offsets is not NULL (all GEMM_NR readable), and where its
+ * ncols (<= GEMM_NR) columns of C start. */
 typedef struct {
   const float *b;
   size_t ldb;
+  const uint32_t *offsets;
   float *c;
   size_t ncols;
 } gemm_b_panel;

@@ -1,10 +1,14 @@
 /* The AVX2 + FMA micro-kernel: a 6 x 16 tile of C in 12 ymm accumulators. This file is
  * compiled with -mavx2 -mfma and only called when the CPU has both (ops/gemm.c).
  * The accumulators are named variables, not an array: GCC keeps an array in memory and
- * would store it on every iteration. */
+ * would store it on every iteration. Each kernel body is inlined twice: B rows at a fixed
+ * stride (packed panels) or at listed offsets (implicit im2col), so the common loop keeps
+ * no test. */
 #include <immintrin.h>
 #include "ops/gemm.h"
 #include "ops/gemm_kernels.h"
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* max/min return their second operand for NaN: keep the value second so NaN survives */
 #define CLAMP_STORE(dst, v) _mm256_storeu_ps(dst, _mm256_min_ps(hi, _mm256_max_ps(lo, v)))
@@ -15,14 +19,18 @@
   (accumulate ? _mm256_loadu_ps(c + (r)*ldc + 8 * (half))                                          \
               : _mm256_add_ps(_mm256_set1_ps(rows[r]), _mm256_loadu_ps(cols + 8 * (half))))
 
-void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                      const float *cols, float min, float max, float *c, size_t ldc,
-                      bool accumulate) {
+/* Row p of B: at a fixed stride, or at its listed offset. */
+#define B_ROW(p) (offs ? b + offs[p] : b + (p)*ldb)
+
+ALWAYS_INLINE void full_tile(size_t k, const float *a, const float *b, size_t ldb,
+                             const uint32_t *offs, const float *rows, const float *cols, float min,
+                             float max, float *c, size_t ldc, bool accumulate) {
   __m256 c00 = INIT(0, 0), c01 = INIT(0, 1), c10 = INIT(1, 0), c11 = INIT(1, 1);
   __m256 c20 = INIT(2, 0), c21 = INIT(2, 1), c30 = INIT(3, 0), c31 = INIT(3, 1);
   __m256 c40 = INIT(4, 0), c41 = INIT(4, 1), c50 = INIT(5, 0), c51 = INIT(5, 1);
-  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += ldb) {
-    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;
+  for (size_t p = 0; p < k; p++, a += GEMM_MR) {
+    const float *bp = B_ROW(p);
+    __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), av;
     av = _mm256_broadcast_ss(a + 0);
     c00 = _mm256_fmadd_ps(av, b0, c00), c01 = _mm256_fmadd_ps(av, b1, c01);
     av = _mm256_broadcast_ss(a + 1);
@@ -47,13 +55,13 @@ void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, cons
 
 /* The left half (8 columns) of the same tile, for a last panel of at most 8 columns (a 7 x 7
  * map is 3 panels and 1 column): each column is summed exactly as by the full kernel. */
-void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                           const float *cols, float min, float max, float *c, size_t ldc,
-                           bool accumulate) {
+ALWAYS_INLINE void half_tile(size_t k, const float *a, const float *b, size_t ldb,
+                             const uint32_t *offs, const float *rows, const float *cols, float min,
+                             float max, float *c, size_t ldc, bool accumulate) {
   __m256 c00 = INIT(0, 0), c10 = INIT(1, 0), c20 = INIT(2, 0);
   __m256 c30 = INIT(3, 0), c40 = INIT(4, 0), c50 = INIT(5, 0);
-  for (size_t p = 0; p < k; p++, a += GEMM_MR, b += ldb) {
-    __m256 b0 = _mm256_loadu_ps(b);
+  for (size_t p = 0; p < k; p++, a += GEMM_MR) {
+    __m256 b0 = _mm256_loadu_ps(B_ROW(p));
     c00 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 0), b0, c00);
     c10 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 1), b0, c10);
     c20 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 2), b0, c20);
@@ -68,4 +76,22 @@ void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb,
   CLAMP_STORE(c, c30), c += ldc;
   CLAMP_STORE(c, c40), c += ldc;
   CLAMP_STORE(c, c50);
+}
+
+void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const uint32_t *offs,
+                      const float *rows, const float *cols, float min, float max, float *c,
+                      size_t ldc, bool accumulate) {
+  if (offs)
+    full_tile(k, a, b, 0, offs, rows, cols, min, max, c, ldc, accumulate);
+  else
+    full_tile(k, a, b, ldb, NULL, rows, cols, min, max, c, ldc, accumulate);
+}
+
+void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb,
+                           const uint32_t *offs, const float *rows, const float *cols, float min,
+                           float max, float *c, size_t ldc, bool accumulate) {
+  if (offs)
+    half_tile(k, a, b, 0, offs, rows, cols, min, max, c, ldc, accumulate);
+  else
+    half_tile(k, a, b, ldb, NULL, rows, cols, min, max, c, ldc, accumulate);
 }

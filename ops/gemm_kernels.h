@@ -1,32 +1,34 @@
 /* The micro-kernels behind gemm_panel / gemm_block: one MR x NR tile of C from packed
  * panels. c[r][j] = clamp(start + sum_p a[p][r] * b[p][j]) with start = c[r][j] itself when
- * accumulating (a later k block), else rows[r] + cols[j]; b with row stride ldb (GEMM_NR
- * for a packed panel), c with row stride ldc. The sum runs in p order either way, so
- * splitting k into blocks changes no bit of the result (the clamp of the earlier blocks
- * is -inf..inf). */
+ * accumulating (a later k block), else rows[r] + cols[j]; row p of b at b + p * ldb (GEMM_NR
+ * for a packed panel), or at b + offs[p] when offs is not NULL (B read in place from a
+ * conv's padded input rows: implicit im2col); c with row stride ldc. The sum runs in p order either
+ * way, so splitting k into blocks changes no bit of the result (the clamp of the earlier blocks is
+ * -inf..inf). */
 #ifndef CNNRT_OPS_GEMM_KERNELS_H
 #define CNNRT_OPS_GEMM_KERNELS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef void (*gemm_kernel_fn)(size_t k, const float *a, const float *b, size_t ldb,
-                               const float *rows, const float *cols, float min, float max, float *c,
-                               size_t ldc, bool accumulate);
+                               const uint32_t *offs, const float *rows, const float *cols,
+                               float min, float max, float *c, size_t ldc, bool accumulate);
 
-void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                          const float *cols, float min, float max, float *c, size_t ldc,
-                          bool accumulate);
+void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb,
+                          const uint32_t *offs, const float *rows, const float *cols, float min,
+                          float max, float *c, size_t ldc, bool accumulate);
 
 #if defined(__x86_64__) || defined(__i386__)
 #define CNNRT_HAVE_AVX2_KERNEL 1
-void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                      const float *cols, float min, float max, float *c, size_t ldc,
-                      bool accumulate);
+void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const uint32_t *offs,
+                      const float *rows, const float *cols, float min, float max, float *c,
+                      size_t ldc, bool accumulate);
 /* Columns 0..7 of gemm_kernel_avx2's tile only (reads and writes 8 columns). */
-void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb, const float *rows,
-                           const float *cols, float min, float max, float *c, size_t ldc,
-                           bool accumulate);
+void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb,
+                           const uint32_t *offs, const float *rows, const float *cols, float min,
+                           float max, float *c, size_t ldc, bool accumulate);
 #endif
 
 #endif

@@ -1,7 +1,8 @@
 /* The cache-blocked GEMM conv path against the direct path (plain sums of products) on the
  * same weights, for shapes that exercise its blocking: several k blocks (in_channels x kH x
  * kW > 384), several pixel blocks, partial panels, panels spanning output rows, strides,
- * dilation, every padding mode, groups, the in-place pointwise case, output-channel shares
+ * dilation, every padding mode, groups, the in-place pointwise case, panels read in place
+ * from the band (one output row each, full or partial), output-channel shares
  * (few pixels, several threads), batch and fused ReLU; with the SIMD and portable kernels. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -30,6 +31,8 @@ static const gemm_case cases[] = {
     {256, 64, 7, 7, 1, 2, 0, 1, 1, 1, "zeros", false},      /* strided 1x1: not in place */
     {24, 20, 17, 19, 3, 3, 2, 2, 1, 1, "reflect", false},   /* stride 3 phases, dilation */
     {16, 18, 15, 16, 5, 2, 2, 1, 1, 2, "circular", true},   /* stride 2, wrapped padding */
+    {3, 32, 32, 32, 5, 1, 2, 1, 1, 2, "zeros", true},       /* rows of whole panels: implicit */
+    {5, 14, 9, 40, 3, 2, 1, 1, 1, 1, "replicate", false},   /* implicit, 4-column panels */
 };
 
 /* A Conv2d (+ ReLU) model of one case with random weights; blob in *blob (caller frees). */
