@@ -95,3 +95,38 @@ void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb,
   else
     half_tile(k, a, b, ldb, NULL, rows, cols, min, max, c, ldc, accumulate);
 }
+
+/* One column of B against the 6 rows of a packed A panel: out[r] = clamp(start[r] + sum_p
+ * a[p][r] * B_ROW(p)[0]), with the 6 rows in one vector (lanes 6 and 7 hold the next k's
+ * values and are dropped) and 4 partial sums to hide the FMA latency: ~3x faster per
+ * column than the half tile, for the last 1-2 columns of a map (7 x 7 is 3 panels and
+ * 1 column). */
+ALWAYS_INLINE void column(size_t k, const float *a, const float *b, size_t ldb,
+                          const uint32_t *offs, const float *start, float min, float max,
+                          float *out) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  size_t p = 0;
+  for (; p + 4 < k; p += 4) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * 6), _mm256_broadcast_ss(B_ROW(p)), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * 6 + 6), _mm256_broadcast_ss(B_ROW(p + 1)), s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * 6 + 12), _mm256_broadcast_ss(B_ROW(p + 2)), s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * 6 + 18), _mm256_broadcast_ss(B_ROW(p + 3)), s3);
+  }
+  for (; p + 1 < k; p++)
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p * 6), _mm256_broadcast_ss(B_ROW(p)), s0);
+  /* the last k: only its 6 values are inside the panel */
+  __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  s1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + p * 6, six), _mm256_broadcast_ss(B_ROW(p)), s1);
+  __m256 sum = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+  __m256 lo = _mm256_set1_ps(min), hi = _mm256_set1_ps(max);
+  sum = _mm256_add_ps(_mm256_maskload_ps(start, six), sum);
+  _mm256_maskstore_ps(out, six, _mm256_min_ps(hi, _mm256_max_ps(lo, sum)));
+}
+
+void gemm_column_avx2(size_t k, const float *a, const float *b, size_t ldb, const uint32_t *offs,
+                      const float *start, float min, float max, float *out) {
+  if (offs)
+    column(k, a, b, 0, offs, start, min, max, out);
+  else
+    column(k, a, b, ldb, NULL, start, min, max, out);
+}

@@ -29,6 +29,10 @@ void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, cons
 void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb,
                            const uint32_t *offs, const float *rows, const float *cols, float min,
                            float max, float *c, size_t ldc, bool accumulate);
+/* One column of B (b points at it): out[r] = clamp(start[r] + sum_p a[p][r] * b row p) for
+ * the GEMM_MR rows of a packed A panel. */
+void gemm_column_avx2(size_t k, const float *a, const float *b, size_t ldb, const uint32_t *offs,
+                      const float *start, float min, float max, float *out);
 #endif
 
 #endif
