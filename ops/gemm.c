@@ -45,21 +45,20 @@ void gemm_pack_b_transposed(const float *w, size_t ldw, size_t n, size_t k, floa
 }
 
 void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb,
-                          const uint32_t *offs, const float *rows, const float *cols, float min,
-                          float max, float *c, size_t ldc, bool accumulate) {
-  float acc[GEMM_MR][GEMM_NR];
-  for (int r = 0; r < GEMM_MR; r++)
-    for (int j = 0; j < GEMM_NR; j++)
-      acc[r][j] = accumulate ? c[(size_t)r * ldc + (size_t)j] : rows[r] + cols[j];
+                          const uint32_t *offs, const gemm_tile *t) {
+  float acc[GEMM_MR][GEMM_NR] = {{0}};
+  for (size_t r = 0; r < t->n_rows; r++)
+    for (size_t j = 0; j < GEMM_NR; j++)
+      acc[r][j] = t->accumulate ? t->c[r * t->ldc + j] : t->rows[r] + t->cols[j];
   for (size_t p = 0; p < k; p++, a += GEMM_MR) {
     const float *bp = offs ? b + offs[p] : b + p * ldb;
     for (int r = 0; r < GEMM_MR; r++)
       for (int j = 0; j < GEMM_NR; j++) acc[r][j] += a[r] * bp[j];
   }
-  for (int r = 0; r < GEMM_MR; r++)
-    for (int j = 0; j < GEMM_NR; j++) {
-      float v = acc[r][j] < min ? min : acc[r][j];
-      c[(size_t)r * ldc + (size_t)j] = v > max ? max : v;
+  for (size_t r = 0; r < t->n_rows; r++)
+    for (size_t j = 0; j < GEMM_NR; j++) {
+      float v = acc[r][j] < t->min ? t->min : acc[r][j];
+      t->c[r * t->ldc + j] = v > t->max ? t->max : v;
     }
 }
 
@@ -105,51 +104,53 @@ const char *gemm_kernel_name(void) {
  * 512->512 3x3 at 7x7 3.36 -> 3.01 ms. */
 #define COLUMN_KERNEL_MAX_COLS 2
 
-/* One MR x NR tile of C (n_rows x ncols of it stored); partial tiles go through a local
- * tile so the kernel never touches C outside them. */
+/* One tile of C, t->n_rows x ncols of it stored: the kernel writes whole rows of GEMM_NR
+ * columns, so partial columns go through a local tile (or column by column). */
 static void tile_product(gemm_kernel_fn kernel, size_t k, const float *a, const float *b,
-                         size_t ldb, const uint32_t *offs, const float *rows, const float *cols,
-                         float min, float max, float *c, size_t ldc, size_t n_rows, size_t ncols,
-                         bool accumulate) {
-  if (n_rows == GEMM_MR && ncols == GEMM_NR) {
-    kernel(k, a, b, ldb, offs, rows, cols, min, max, c, ldc, accumulate);
+                         size_t ldb, const uint32_t *offs, const gemm_tile *t, size_t ncols) {
+  if (ncols == GEMM_NR) {
+    kernel(k, a, b, ldb, offs, t);
     return;
   }
 #ifdef CNNRT_HAVE_AVX2_KERNEL
   if (kernel == gemm_kernel_avx2 && ncols <= COLUMN_KERNEL_MAX_COLS) {
     for (size_t j = 0; j < ncols; j++) {
       float start[GEMM_MR] = {0}, out[GEMM_MR];
-      for (size_t r = 0; r < n_rows; r++)
-        start[r] = accumulate ? c[r * ldc + j] : rows[r] + cols[j];
-      gemm_column_avx2(k, a, b + j, ldb, offs, start, min, max, out);
-      for (size_t r = 0; r < n_rows; r++) c[r * ldc + j] = out[r];
+      for (size_t r = 0; r < t->n_rows; r++)
+        start[r] = t->accumulate ? t->c[r * t->ldc + j] : t->rows[r] + t->cols[j];
+      gemm_column_avx2(k, a, b + j, ldb, offs, start, t->min, t->max, out);
+      for (size_t r = 0; r < t->n_rows; r++) t->c[r * t->ldc + j] = out[r];
     }
     return;
   }
-#endif
-  float tile[GEMM_MR * GEMM_NR];
-  if (accumulate)
-    for (size_t r = 0; r < n_rows; r++)
-      memcpy(tile + r * GEMM_NR, c + r * ldc, ncols * sizeof(float));
-#ifdef CNNRT_HAVE_AVX2_KERNEL
   if (kernel == gemm_kernel_avx2 && ncols <= GEMM_NR / 2) /* half the work, same sums */
     kernel = gemm_kernel_avx2_half;
 #endif
-  kernel(k, a, b, ldb, offs, rows, cols, min, max, tile, GEMM_NR, accumulate);
-  for (size_t r = 0; r < n_rows; r++)
-    memcpy(c + r * ldc, tile + r * GEMM_NR, ncols * sizeof(float));
+  float tile[GEMM_MR * GEMM_NR];
+  gemm_tile local = *t;
+  local.c = tile, local.ldc = GEMM_NR;
+  if (t->accumulate)
+    for (size_t r = 0; r < t->n_rows; r++)
+      memcpy(tile + r * GEMM_NR, t->c + r * t->ldc, ncols * sizeof(float));
+  kernel(k, a, b, ldb, offs, &local);
+  for (size_t r = 0; r < t->n_rows; r++)
+    memcpy(t->c + r * t->ldc, tile + r * GEMM_NR, ncols * sizeof(float));
 }
+
+/* the rows (<= GEMM_MR) or columns of a missing bias */
+static const float zero_bias[GEMM_NR];
 
 void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *b, size_t ldb,
                         const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
   gemm_kernel_fn kernel = current_kernel();
-  float rows[GEMM_MR], cols[GEMM_NR];
-  for (size_t j = 0; j < GEMM_NR; j++) cols[j] = ep->bias_cols && j < ncols ? ep->bias_cols[j] : 0;
+  float cols[GEMM_NR] = {0};
+  if (ep->bias_cols) memcpy(cols, ep->bias_cols, ncols * sizeof(float));
+  gemm_tile t = {.cols = cols, .min = ep->min, .max = ep->max, .ldc = ldc};
   for (size_t row0 = 0; row0 < m; row0 += GEMM_MR, packed_a += GEMM_MR * k) {
-    size_t n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
-    for (size_t r = 0; r < GEMM_MR; r++) rows[r] = ep->bias && r < n_rows ? ep->bias[row0 + r] : 0;
-    tile_product(kernel, k, packed_a, b, ldb, NULL, rows, cols, ep->min, ep->max, c + row0 * ldc,
-                 ldc, n_rows, ncols, false);
+    t.n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
+    t.rows = ep->bias ? ep->bias + row0 : zero_bias;
+    t.c = c + row0 * ldc;
+    tile_product(kernel, k, packed_a, b, ldb, NULL, &t, ncols);
   }
 }
 
@@ -157,19 +158,21 @@ void gemm_block(const float *packed_a, size_t a_stride, size_t m, size_t kc,
                 const gemm_b_panel *panels, size_t n_panels, const gemm_epilogue *ep, bool first,
                 bool last, size_t ldc) {
   gemm_kernel_fn kernel = current_kernel();
-  float rows[GEMM_MR], cols[GEMM_NR] = {0};
-  float min = last ? ep->min : -INFINITY, max = last ? ep->max : INFINITY;
+  gemm_tile t = {.cols = zero_bias,
+                 .min = last ? ep->min : -INFINITY,
+                 .max = last ? ep->max : INFINITY,
+                 .ldc = ldc,
+                 .accumulate = !first};
   /* BLIS order: each panel of B (kc x NR, 16 KB for kc 256) stays in L1 while the row
    * panels of A stream from L2, GEMM_MC rows of A at a time */
   for (size_t ic = 0; ic < m; ic += GEMM_MC)
     for (size_t i = 0; i < n_panels; i++)
       for (size_t row0 = ic; row0 < m && row0 < ic + GEMM_MC; row0 += GEMM_MR) {
-        size_t n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
-        for (size_t r = 0; r < GEMM_MR; r++)
-          rows[r] = ep->bias && r < n_rows ? ep->bias[row0 + r] : 0;
+        t.n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
+        t.rows = ep->bias ? ep->bias + row0 : zero_bias;
+        t.c = panels[i].c + row0 * ldc;
         tile_product(kernel, kc, packed_a + row0 / GEMM_MR * a_stride, panels[i].b, panels[i].ldb,
-                     panels[i].offsets, rows, cols, min, max, panels[i].c + row0 * ldc, ldc, n_rows,
-                     panels[i].ncols, !first);
+                     panels[i].offsets, &t, panels[i].ncols);
       }
 }
 

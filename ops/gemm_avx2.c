@@ -11,20 +11,21 @@
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* max/min return their second operand for NaN: keep the value second so NaN survives */
-#define CLAMP_STORE(dst, v) _mm256_storeu_ps(dst, _mm256_min_ps(hi, _mm256_max_ps(lo, v)))
+#define CLAMP(v) _mm256_min_ps(hi, _mm256_max_ps(lo, v))
 
 /* accumulator start: C itself when accumulating, else rows[r] + cols[j], added in the same
- * order as the portable kernel */
+ * order as the portable kernel; rows past t->n_rows start (and stay) unused */
 #define INIT(r, half)                                                                              \
-  (accumulate ? _mm256_loadu_ps(c + (r)*ldc + 8 * (half))                                          \
-              : _mm256_add_ps(_mm256_set1_ps(rows[r]), _mm256_loadu_ps(cols + 8 * (half))))
+  ((r) >= t->n_rows ? _mm256_setzero_ps()                                                          \
+   : t->accumulate                                                                                 \
+       ? _mm256_loadu_ps(t->c + (r)*t->ldc + 8 * (half))                                           \
+       : _mm256_add_ps(_mm256_set1_ps(t->rows[r]), _mm256_loadu_ps(t->cols + 8 * (half))))
 
 /* Row p of B: at a fixed stride, or at its listed offset. */
 #define B_ROW(p) (offs ? b + offs[p] : b + (p)*ldb)
 
 ALWAYS_INLINE void full_tile(size_t k, const float *a, const float *b, size_t ldb,
-                             const uint32_t *offs, const float *rows, const float *cols, float min,
-                             float max, float *c, size_t ldc, bool accumulate) {
+                             const uint32_t *offs, const gemm_tile *t) {
   __m256 c00 = INIT(0, 0), c01 = INIT(0, 1), c10 = INIT(1, 0), c11 = INIT(1, 1);
   __m256 c20 = INIT(2, 0), c21 = INIT(2, 1), c30 = INIT(3, 0), c31 = INIT(3, 1);
   __m256 c40 = INIT(4, 0), c41 = INIT(4, 1), c50 = INIT(5, 0), c51 = INIT(5, 1);
@@ -44,20 +45,25 @@ ALWAYS_INLINE void full_tile(size_t k, const float *a, const float *b, size_t ld
     av = _mm256_broadcast_ss(a + 5);
     c50 = _mm256_fmadd_ps(av, b0, c50), c51 = _mm256_fmadd_ps(av, b1, c51);
   }
-  __m256 lo = _mm256_set1_ps(min), hi = _mm256_set1_ps(max);
-  CLAMP_STORE(c, c00), CLAMP_STORE(c + 8, c01), c += ldc;
-  CLAMP_STORE(c, c10), CLAMP_STORE(c + 8, c11), c += ldc;
-  CLAMP_STORE(c, c20), CLAMP_STORE(c + 8, c21), c += ldc;
-  CLAMP_STORE(c, c30), CLAMP_STORE(c + 8, c31), c += ldc;
-  CLAMP_STORE(c, c40), CLAMP_STORE(c + 8, c41), c += ldc;
-  CLAMP_STORE(c, c50), CLAMP_STORE(c + 8, c51);
+  __m256 lo = _mm256_set1_ps(t->min), hi = _mm256_set1_ps(t->max);
+  float *c = t->c;
+  size_t ldc = t->ldc, n = t->n_rows;
+  _mm256_storeu_ps(c, CLAMP(c00)), _mm256_storeu_ps(c + 8, CLAMP(c01));
+  if (n > 1) _mm256_storeu_ps(c + ldc, CLAMP(c10)), _mm256_storeu_ps(c + ldc + 8, CLAMP(c11));
+  if (n > 2)
+    _mm256_storeu_ps(c + 2 * ldc, CLAMP(c20)), _mm256_storeu_ps(c + 2 * ldc + 8, CLAMP(c21));
+  if (n > 3)
+    _mm256_storeu_ps(c + 3 * ldc, CLAMP(c30)), _mm256_storeu_ps(c + 3 * ldc + 8, CLAMP(c31));
+  if (n > 4)
+    _mm256_storeu_ps(c + 4 * ldc, CLAMP(c40)), _mm256_storeu_ps(c + 4 * ldc + 8, CLAMP(c41));
+  if (n > 5)
+    _mm256_storeu_ps(c + 5 * ldc, CLAMP(c50)), _mm256_storeu_ps(c + 5 * ldc + 8, CLAMP(c51));
 }
 
 /* The left half (8 columns) of the same tile, for a last panel of at most 8 columns (a 7 x 7
  * map is 3 panels and 1 column): each column is summed exactly as by the full kernel. */
 ALWAYS_INLINE void half_tile(size_t k, const float *a, const float *b, size_t ldb,
-                             const uint32_t *offs, const float *rows, const float *cols, float min,
-                             float max, float *c, size_t ldc, bool accumulate) {
+                             const uint32_t *offs, const gemm_tile *t) {
   __m256 c00 = INIT(0, 0), c10 = INIT(1, 0), c20 = INIT(2, 0);
   __m256 c30 = INIT(3, 0), c40 = INIT(4, 0), c50 = INIT(5, 0);
   for (size_t p = 0; p < k; p++, a += GEMM_MR) {
@@ -69,31 +75,31 @@ ALWAYS_INLINE void half_tile(size_t k, const float *a, const float *b, size_t ld
     c40 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 4), b0, c40);
     c50 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 5), b0, c50);
   }
-  __m256 lo = _mm256_set1_ps(min), hi = _mm256_set1_ps(max);
-  CLAMP_STORE(c, c00), c += ldc;
-  CLAMP_STORE(c, c10), c += ldc;
-  CLAMP_STORE(c, c20), c += ldc;
-  CLAMP_STORE(c, c30), c += ldc;
-  CLAMP_STORE(c, c40), c += ldc;
-  CLAMP_STORE(c, c50);
+  __m256 lo = _mm256_set1_ps(t->min), hi = _mm256_set1_ps(t->max);
+  float *c = t->c;
+  size_t ldc = t->ldc, n = t->n_rows;
+  _mm256_storeu_ps(c, CLAMP(c00));
+  if (n > 1) _mm256_storeu_ps(c + ldc, CLAMP(c10));
+  if (n > 2) _mm256_storeu_ps(c + 2 * ldc, CLAMP(c20));
+  if (n > 3) _mm256_storeu_ps(c + 3 * ldc, CLAMP(c30));
+  if (n > 4) _mm256_storeu_ps(c + 4 * ldc, CLAMP(c40));
+  if (n > 5) _mm256_storeu_ps(c + 5 * ldc, CLAMP(c50));
 }
 
 void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const uint32_t *offs,
-                      const float *rows, const float *cols, float min, float max, float *c,
-                      size_t ldc, bool accumulate) {
+                      const gemm_tile *t) {
   if (offs)
-    full_tile(k, a, b, 0, offs, rows, cols, min, max, c, ldc, accumulate);
+    full_tile(k, a, b, 0, offs, t);
   else
-    full_tile(k, a, b, ldb, NULL, rows, cols, min, max, c, ldc, accumulate);
+    full_tile(k, a, b, ldb, NULL, t);
 }
 
 void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb,
-                           const uint32_t *offs, const float *rows, const float *cols, float min,
-                           float max, float *c, size_t ldc, bool accumulate) {
+                           const uint32_t *offs, const gemm_tile *t) {
   if (offs)
-    half_tile(k, a, b, 0, offs, rows, cols, min, max, c, ldc, accumulate);
+    half_tile(k, a, b, 0, offs, t);
   else
-    half_tile(k, a, b, ldb, NULL, rows, cols, min, max, c, ldc, accumulate);
+    half_tile(k, a, b, ldb, NULL, t);
 }
 
 /* One column of B against the 6 rows of a packed A panel: out[r] = clamp(start[r] + sum_p

@@ -2,8 +2,8 @@
  * panels. c[r][j] = clamp(start + sum_p a[p][r] * b[p][j]) with start = c[r][j] itself when
  * accumulating (a later k block), else rows[r] + cols[j]; row p of b at b + p * ldb (GEMM_NR
  * for a packed panel), or at b + offs[p] when offs is not NULL (B read in place from a
- * conv's padded input rows: implicit im2col); c with row stride ldc. The sum runs in p order either
- * way, so splitting k into blocks changes no bit of the result (the clamp of the earlier blocks is
+ * conv's padded input rows: implicit im2col). The sum runs in p order either way, so
+ * splitting k into blocks changes no bit of the result (the clamp of the earlier blocks is
  * -inf..inf). */
 #ifndef CNNRT_OPS_GEMM_KERNELS_H
 #define CNNRT_OPS_GEMM_KERNELS_H
@@ -12,23 +12,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The C side of one tile. */
+typedef struct {
+  const float *rows, *cols; /* start values rows[r] + cols[j] when not accumulating */
+  float min, max;           /* clamp */
+  float *c;                 /* the tile, row stride ldc */
+  size_t ldc;
+  size_t n_rows; /* rows of C read and written (1..GEMM_MR; the A panel is zero padded) */
+  bool accumulate;
+} gemm_tile;
+
 typedef void (*gemm_kernel_fn)(size_t k, const float *a, const float *b, size_t ldb,
-                               const uint32_t *offs, const float *rows, const float *cols,
-                               float min, float max, float *c, size_t ldc, bool accumulate);
+                               const uint32_t *offs, const gemm_tile *t);
 
 void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb,
-                          const uint32_t *offs, const float *rows, const float *cols, float min,
-                          float max, float *c, size_t ldc, bool accumulate);
+                          const uint32_t *offs, const gemm_tile *t);
 
 #if defined(__x86_64__) || defined(__i386__)
 #define CNNRT_HAVE_AVX2_KERNEL 1
 void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const uint32_t *offs,
-                      const float *rows, const float *cols, float min, float max, float *c,
-                      size_t ldc, bool accumulate);
+                      const gemm_tile *t);
 /* Columns 0..7 of gemm_kernel_avx2's tile only (reads and writes 8 columns). */
 void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb,
-                           const uint32_t *offs, const float *rows, const float *cols, float min,
-                           float max, float *c, size_t ldc, bool accumulate);
+                           const uint32_t *offs, const gemm_tile *t);
 /* One column of B (b points at it): out[r] = clamp(start[r] + sum_p a[p][r] * b row p) for
  * the GEMM_MR rows of a packed A panel. */
 void gemm_column_avx2(size_t k, const float *a, const float *b, size_t ldb, const uint32_t *offs,

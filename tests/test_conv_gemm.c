@@ -3,7 +3,8 @@
  * kW > 384), several pixel blocks, partial panels, panels spanning output rows, strides,
  * dilation, every padding mode, groups, the in-place pointwise case, panels read in place
  * from the band (one output row each, full or partial), output-channel shares
- * (few pixels, several threads), batch and fused ReLU; with the SIMD and portable kernels. */
+ * (few pixels, several threads), batch and fused ReLU; with the SIMD and portable kernels.
+ * Output channels that are not a multiple of 6 test the kernels' partial row panels. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
