@@ -176,6 +176,26 @@ void gemm_block(const float *packed_a, size_t a_stride, size_t m, size_t kc,
       }
 }
 
+void gemm_one_row(const float *packed_a, size_t k, const float *b_panels, size_t n_panels, size_t n,
+                  const gemm_epilogue *ep, float *c) {
+  size_t panel = 0;
+#ifdef CNNRT_HAVE_AVX2_KERNEL
+  if (current_kernel() == gemm_kernel_avx2)
+    for (; panel + 4 <= n_panels && (panel + 4) * GEMM_NR <= n; panel += 4) {
+      float start[4 * GEMM_NR], *out = c + panel * GEMM_NR;
+      for (size_t j = 0; j < 4 * GEMM_NR; j++) /* 0 + bias: as the tile kernel starts */
+        start[j] = 0.0f + (ep->bias_cols ? ep->bias_cols[panel * GEMM_NR + j] : 0.0f);
+      gemm_row4_avx2(k, packed_a, b_panels + panel * k * GEMM_NR, start, ep->min, ep->max, out);
+    }
+#endif
+  for (; panel < n_panels; panel++) {
+    size_t col0 = panel * GEMM_NR, ncols = n - col0 < GEMM_NR ? n - col0 : GEMM_NR;
+    gemm_epilogue one = *ep;
+    if (one.bias_cols) one.bias_cols += col0;
+    gemm_panel(packed_a, 1, k, b_panels + col0 * k, &one, c + col0, n, ncols);
+  }
+}
+
 void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
                 const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
   gemm_panel_strided(packed_a, m, k, b_panel, GEMM_NR, ep, c, ldc, ncols);

@@ -43,6 +43,12 @@ void gemm_pack_b_transposed(const float *w, size_t ldw, size_t n, size_t k, floa
 void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
                 const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols);
 
+/* Row 0 only (m = 1) of C[0][0..n) for B panels [0, n_panels) (consecutive, k x NR each,
+ * panel 0 at column 0 of C and of ep->bias_cols): the same sums as gemm_panel, without
+ * the work of the 5 zero rows of the A panel (a batch-1 Linear). */
+void gemm_one_row(const float *packed_a, size_t k, const float *b_panels, size_t n_panels, size_t n,
+                  const gemm_epilogue *ep, float *c);
+
 /* gemm_panel reading B in place: row p of the panel is b[p * ldb .. p * ldb + NR) (all NR
  * columns must be readable, ncols of them are stored). For B that is already a row-major
  * matrix, e.g. the input planes of a 1x1 convolution. */

@@ -136,3 +136,32 @@ void gemm_column_avx2(size_t k, const float *a, const float *b, size_t ldb, cons
   else
     column(k, a, b, ldb, NULL, start, min, max, out);
 }
+
+/* One row of A (batch 1 Linear) against 4 consecutive packed B panels (k x 16 each): the
+ * 6 x 16 tile would spend 6x the FMAs on zero rows, and this layer only has to stream B.
+ * Each column is summed in p order from its start value, as by gemm_kernel_avx2. */
+void gemm_row4_avx2(size_t k, const float *a, const float *b, const float *start, float min,
+                    float max, float *out) {
+  const float *b1 = b + k * GEMM_NR, *b2 = b1 + k * GEMM_NR, *b3 = b2 + k * GEMM_NR;
+  __m256 c0 = _mm256_loadu_ps(start), c1 = _mm256_loadu_ps(start + 8);
+  __m256 c2 = _mm256_loadu_ps(start + 16), c3 = _mm256_loadu_ps(start + 24);
+  __m256 c4 = _mm256_loadu_ps(start + 32), c5 = _mm256_loadu_ps(start + 40);
+  __m256 c6 = _mm256_loadu_ps(start + 48), c7 = _mm256_loadu_ps(start + 56);
+  for (size_t p = 0; p < k; p++, a += GEMM_MR) {
+    __m256 av = _mm256_broadcast_ss(a);
+    size_t o = p * GEMM_NR;
+    c0 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b + o), c0);
+    c1 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b + o + 8), c1);
+    c2 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b1 + o), c2);
+    c3 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b1 + o + 8), c3);
+    c4 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b2 + o), c4);
+    c5 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b2 + o + 8), c5);
+    c6 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b3 + o), c6);
+    c7 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b3 + o + 8), c7);
+  }
+  __m256 lo = _mm256_set1_ps(min), hi = _mm256_set1_ps(max);
+  _mm256_storeu_ps(out, CLAMP(c0)), _mm256_storeu_ps(out + 8, CLAMP(c1));
+  _mm256_storeu_ps(out + 16, CLAMP(c2)), _mm256_storeu_ps(out + 24, CLAMP(c3));
+  _mm256_storeu_ps(out + 32, CLAMP(c4)), _mm256_storeu_ps(out + 40, CLAMP(c5));
+  _mm256_storeu_ps(out + 48, CLAMP(c6)), _mm256_storeu_ps(out + 56, CLAMP(c7));
+}

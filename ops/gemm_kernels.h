@@ -39,6 +39,10 @@ void gemm_kernel_avx2_half(size_t k, const float *a, const float *b, size_t ldb,
  * the GEMM_MR rows of a packed A panel. */
 void gemm_column_avx2(size_t k, const float *a, const float *b, size_t ldb, const uint32_t *offs,
                       const float *start, float min, float max, float *out);
+/* Row 0 of a packed A panel against 4 consecutive packed B panels (k x GEMM_NR each):
+ * out[0..64) = clamp(start[0..64) + sum_p a[p][0] * b row p of each panel). */
+void gemm_row4_avx2(size_t k, const float *a, const float *b, const float *start, float min,
+                    float max, float *out);
 #endif
 
 #endif

@@ -1,7 +1,8 @@
 /* Linear: y = x W^T + b over the last dimension (PyTorch's nn.Linear), through the packed
  * GEMM with W^T packed at load. Every row, whatever the batch, takes the same path, so a
  * sample's output does not depend on the batch it runs in. (At batch 1 the micro-kernel's
- * 6-row tile mostly idles, but the layer is bound by reading W, which it reads once.) */
+ * 6-row tile would mostly idle: a batch of 1 takes gemm_one_row, which gives the same sums
+ * without the zero rows, 4 panels of W at a time.) */
 #include <inttypes.h>
 #include <math.h>
 #include "ops/attr.h"
@@ -94,6 +95,13 @@ static void pack_rows(void *ctx, size_t begin, size_t end) {
 static void gemm_features(void *ctx, size_t begin, size_t end) {
   const linear_job *j = ctx;
   size_t k = (size_t)j->p->in_features, n = (size_t)j->p->out_features;
+  if (j->rows == 1) {
+    size_t col0 = begin * GEMM_NR;
+    gemm_epilogue ep = {NULL, j->p->has_bias ? j->p->bias.data + col0 : NULL, j->p->min, j->p->max};
+    gemm_one_row(j->packed_x, k, j->p->packed_wt + col0 * k, end - begin, n - col0, &ep,
+                 j->y + col0);
+    return;
+  }
   for (size_t panel = begin; panel < end; panel++) {
     size_t col0 = panel * GEMM_NR, ncols = n - col0 < GEMM_NR ? n - col0 : GEMM_NR;
     gemm_epilogue ep = {NULL, j->p->has_bias ? j->p->bias.data + col0 : NULL, j->p->min, j->p->max};
