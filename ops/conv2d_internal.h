@@ -22,7 +22,7 @@ typedef enum { CONV_GEMM, CONV_WINOGRAD, CONV_DEPTHWISE, CONV_DIRECT } conv_path
 
 /* Winograd F(output tile, kernel) variants: 6x6 input tiles for F(4x4, 3x3) and F(2x2, 5x5),
  * 8x8 for F(6x6, 3x3) and F(4x4, 5x5). */
-typedef enum { WINO_F4_3, WINO_F2_5, WINO_F6_3, WINO_F4_5 } wino_variant;
+typedef enum { WINO_F4_3, WINO_F2_5, WINO_F6_3, WINO_F4_5, WINO_F2_3 } wino_variant;
 
 typedef struct {
   int64_t in_channels, out_channels, groups;

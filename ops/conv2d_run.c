@@ -14,15 +14,23 @@ size_t conv2d_group_k(const conv2d_params *p) {
   return (size_t)(p->in_channels / p->groups * p->axis[0].kernel * p->axis[1].kernel);
 }
 
-/* Below this many output pixels (a 7 x 7 map) the transformed weights of F(4x4, 3x3), 4x
- * the size of the plain ones, are streamed for too few tiles: GEMM is faster (measured, 1
- * thread: 256 channels at 4 x 4 0.23 ms GEMM / 0.31 ms Winograd; 128 at 10 x 10 0.41 /
- * 0.25). Below 12 x 12, transformed weights over WINOGRAD_SMALL_MAP_FLOATS stay on GEMM:
- * resnet18's 512-channel 7 x 7 layers gain 20% (3.5 -> 2.85 ms) but would hold 113 MB of
- * transformed weights instead of 28 MB and load that much slower. Those of F(4x4, 5x5) are
- * only 2.56x the plain ones (F(2x2, 5x5) 1.44x): no minimum. */
-#define WINOGRAD_MIN_PIXELS_3X3 49
+/* Where each 3x3 variant runs (output pixels; measured at batch 1, 1 thread, 64 to 1024
+ * channels, `CNNRT_CONV_PATH` / `CNNRT_WINOGRAD_TILE` forcing each in turn):
+ * - below 6 x 6, GEMM (4 x 4 at 512 channels: 0.92 ms GEMM, 1.76 ms F(2x2, 3x3));
+ * - up to 9 x 9, F(2x2, 3x3): its transformed weights (16 positions) are streamed for 16+
+ *   tiles, those of F(4x4, 3x3) (36) for 4 (512 channels at 7 x 7: GEMM 2.85 ms, F(2x2)
+ *   1.65, F(4x4) 3.7; 128 at 8 x 8: 0.24 / 0.146 / 0.236; 1024 at 7 x 7: 11.6 / 6.5 / 14.7);
+ * - 10 x 10 to 17 x 17, F(4x4, 3x3) (128 at 10 x 10: 0.25 ms against 0.29 for F(2x2)), but
+ *   F(2x2, 3x3) below 12 x 12 when the weights of F(4x4) would pass
+ *   WINOGRAD_SMALL_MAP_FLOATS (512 at 10 x 10: 3.4 ms against 3.8); F(6x6, 3x3) is slower
+ *   there at batch 1 (12 x 12: 0.128 against 0.069 ms at 64 channels, 0.43 / 0.235 at 128);
+ * - from 18 x 18, F(6x6, 3x3) where it costs at most 0.8x F(4x4, 3x3) (winograd_variant).
+ * F(4x4, 5x5)'s transformed weights are only 2.56x the plain ones (F(2x2, 5x5) 1.44x): no
+ * minimum for 5x5. */
+#define WINOGRAD_MIN_PIXELS_3X3 36
+#define WINOGRAD_F23_BELOW_PIXELS 100
 #define WINOGRAD_LARGE_MAP_PIXELS_3X3 144
+#define WINOGRAD_F63_MIN_PIXELS 324
 #define WINOGRAD_SMALL_MAP_FLOATS ((size_t)4 << 20) /* 16 MB */
 #define WINOGRAD_MIN_PIXELS_5X5 0
 
@@ -41,23 +49,27 @@ static size_t winograd_cost(wino_variant v, size_t oh, size_t ow) {
  * - 5x5: F(4x4, 5x5) wherever it costs no more than F(2x2, 5x5) (2.1x faster at 16 x 16 and
  *   8 x 8, 2.2x at 32 x 32 and 28 x 28 256 channels, 1.13x at 6 x 6 where its cost is 0.79x);
  *   F(2x2, 5x5) for outputs of at most 2 x 2 (2.3x faster there);
- * - 3x3: F(6x6, 3x3) only where it costs at most 0.8x F(4x4, 3x3) (1.3x to 1.7x faster at
- *   10 x 10, 12 x 12, 18 x 18, 24 x 24): at 0.83x (112 x 112, 224 x 224) the two are even,
- *   at 0.89x (28 x 28) to 1x (14 x 14) F(4x4, 3x3) is 10% to 2x faster (the bigger
- *   transformed weights, 7.1x the plain ones, are streamed for the few tiles of a sample).
- *   Nor below 12 x 12 when its transformed weights would pass WINOGRAD_SMALL_MAP_FLOATS. */
+ * - 3x3: by map size (see WINOGRAD_MIN_PIXELS_3X3); from 18 x 18, F(6x6, 3x3) only where it
+ *   costs at most 0.8x F(4x4, 3x3) (1.3x to 1.4x faster at 18 x 18 and 24 x 24): at 0.83x
+ *   (112 x 112, 224 x 224) the two are even, at 0.89x (28 x 28) to 1x F(4x4, 3x3) is 10% to
+ *   30% faster (the bigger transformed weights, 7.1x the plain ones, are streamed for the
+ *   few tiles of a sample). */
 static wino_variant winograd_variant(const conv2d_params *p, size_t oh, size_t ow) {
   bool k3 = p->axis[0].kernel == 3;
   const char *force = getenv("CNNRT_WINOGRAD_TILE");
   if (force && strcmp(force, k3 ? "6" : "4") == 0) return k3 ? WINO_F6_3 : WINO_F4_5;
   if (force && strcmp(force, k3 ? "4" : "2") == 0) return k3 ? WINO_F4_3 : WINO_F2_5;
+  if (force && k3 && strcmp(force, "2") == 0) return WINO_F2_3;
   if (!oh) return k3 ? WINO_F4_3 : WINO_F4_5;
   if (!k3)
     return winograd_cost(WINO_F4_5, oh, ow) <= winograd_cost(WINO_F2_5, oh, ow) ? WINO_F4_5
                                                                                 : WINO_F2_5;
-  if (oh * ow < WINOGRAD_LARGE_MAP_PIXELS_3X3 &&
-      (size_t)p->in_channels * (size_t)p->out_channels * 64 > WINOGRAD_SMALL_MAP_FLOATS)
-    return WINO_F4_3;
+  size_t pixels = oh * ow;
+  if (pixels < WINOGRAD_F23_BELOW_PIXELS) return WINO_F2_3;
+  if (pixels < WINOGRAD_LARGE_MAP_PIXELS_3X3 &&
+      (size_t)p->in_channels * (size_t)p->out_channels * 36 > WINOGRAD_SMALL_MAP_FLOATS)
+    return WINO_F2_3;
+  if (pixels < WINOGRAD_F63_MIN_PIXELS) return WINO_F4_3;
   return 5 * winograd_cost(WINO_F6_3, oh, ow) <= 4 * winograd_cost(WINO_F4_3, oh, ow) ? WINO_F6_3
                                                                                       : WINO_F4_3;
 }
@@ -72,9 +84,6 @@ static bool winograd_applies(const conv2d_params *p, size_t oh, size_t ow) {
   bool forced = force && strcmp(force, "winograd") == 0;
   size_t min_pixels = k == 3 ? WINOGRAD_MIN_PIXELS_3X3 : WINOGRAD_MIN_PIXELS_5X5;
   if (oh && oh * ow < min_pixels && !forced) return false;
-  if (k == 3 && oh && oh * ow < WINOGRAD_LARGE_MAP_PIXELS_3X3 && !forced &&
-      (size_t)p->in_channels * (size_t)p->out_channels * 36 > WINOGRAD_SMALL_MAP_FLOATS)
-    return false;
   /* below ~16 channels the transforms cost more than the multiplications they save */
   return p->groups == 1 && p->mode == PAD_ZEROS && p->in_channels >= 16 && p->out_channels >= 16;
 }

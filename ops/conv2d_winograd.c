@@ -47,12 +47,12 @@
 #define NARROW_TILES 4
 
 size_t winograd_tile_in(wino_variant v) {
-  return v == WINO_F4_3 || v == WINO_F2_5 ? 6 : 8;
+  return v == WINO_F2_3 ? 4 : v == WINO_F4_3 || v == WINO_F2_5 ? 6 : 8;
 }
 
 size_t winograd_tile_out(wino_variant v) {
   static const size_t tiles[] = {
-      [WINO_F4_3] = 4, [WINO_F2_5] = 2, [WINO_F6_3] = 6, [WINO_F4_5] = 4};
+      [WINO_F4_3] = 4, [WINO_F2_5] = 2, [WINO_F6_3] = 6, [WINO_F4_5] = 4, [WINO_F2_3] = 2};
   return tiles[v];
 }
 
@@ -185,7 +185,7 @@ typedef struct {
 static void input8(const wino_job *j, const float *const *patch, size_t stride, float *v,
                    size_t vs) {
 #ifdef WINO_HAVE_AVX2
-  if (j->avx2) {
+  if (j->avx2 && j->g.tile_in != 4) { /* 4x4 tiles: few, portable is enough */
     (j->g.tile_in == 6 ? winograd_input8_avx2 : winograd_input8x8_avx2)(patch, stride, v, vs);
     return;
   }
@@ -197,7 +197,7 @@ static void output8(const wino_job *j, const float *m, size_t ms, float *const *
                     const int *rows, const int *cols, int full) {
   float lo = j->p->epilogue.min, hi = j->p->epilogue.max;
 #ifdef WINO_HAVE_AVX2
-  if (j->avx2) {
+  if (j->avx2 && j->g.tile_in != 4) {
     (j->g.tile_in == 6 ? winograd_output8_avx2 : winograd_output8x8_avx2)(
         m, ms, lo, hi, dst, rows, cols, (size_t)j->ow, full, (int)j->g.tile);
     return;

@@ -20,6 +20,13 @@
 typedef float chunk_in[WINO_MAX_K][CHUNK];
 typedef float chunk_out[WINO_MAX_TILE_IN][CHUNK];
 
+static void g4_k3(const chunk_in x, chunk_out y) {
+  for (size_t j = 0; j < CHUNK; j++) {
+    float g0 = x[0][j], g1 = x[1][j], g2 = x[2][j], e = g0 + g2;
+    y[0][j] = g0, y[1][j] = (e + g1) * 0.5f, y[2][j] = (e - g1) * 0.5f, y[3][j] = g2;
+  }
+}
+
 static void g6_k3(const chunk_in x, chunk_out y) {
   for (size_t j = 0; j < CHUNK; j++) {
     float g0 = x[0][j], g1 = x[1][j], g2 = x[2][j];
@@ -69,8 +76,9 @@ static void g8_k5(const chunk_in x, chunk_out y) {
  * tile_in results to y[b * ys + j]. */
 static void g_apply(const float *x, size_t xs, float *y, size_t ys, size_t n, size_t k,
                     size_t tile_in) {
-  void (*g)(const chunk_in, chunk_out) =
-      tile_in == 6 ? (k == 3 ? g6_k3 : g6_k5) : (k == 3 ? g8_k3 : g8_k5);
+  void (*g)(const chunk_in, chunk_out) = tile_in == 4   ? g4_k3
+                                         : tile_in == 6 ? (k == 3 ? g6_k3 : g6_k5)
+                                                        : (k == 3 ? g8_k3 : g8_k5);
   chunk_in in = {{0}};
   chunk_out out;
   for (size_t j0 = 0; j0 < n; j0 += CHUNK) {
@@ -93,6 +101,14 @@ void winograd_weight_transform(const float *g, float *t, float *u, size_t n, siz
     g_apply(g + r * k * s, s, t + r * s, k * s, n, k, tile_in);
   for (size_t b = 0; b < tile_in; b++) /* column b of the rows' transforms */
     g_apply(t + b * k * s, s, u + b * s, tile_in * s, n, k, tile_in);
+}
+
+/* B^T (4 x 4; rows 1 0 -1 0 / 0 1 1 0 / 0 -1 1 0 / 0 1 0 -1) across 4 vectors. */
+static void bt4(const float *x, size_t xs, float *y, size_t ys) {
+  for (size_t j = 0; j < WINO_GROUP; j++) {
+    float d0 = x[j], d1 = x[xs + j], d2 = x[2 * xs + j], d3 = x[3 * xs + j];
+    y[j] = d0 - d2, y[ys + j] = d1 + d2, y[2 * ys + j] = d2 - d1, y[3 * ys + j] = d1 - d3;
+  }
 }
 
 /* B^T (6 x 6) across 6 vectors of WINO_GROUP floats x[k * xs], written to y[k * ys]. */
@@ -124,6 +140,15 @@ static void bt8(const float *x, size_t xs, float *y, size_t ys) {
     y[3 * ys + j] = t3 + t4, y[4 * ys + j] = t3 - t4;
     y[5 * ys + j] = t5 + t6, y[6 * ys + j] = t5 - t6;
     y[7 * ys + j] = 5.25f * (d3 - d5) + (d7 - d1);
+  }
+}
+
+/* A^T (2 x 4; rows 1 1 1 0 / 0 1 -1 -1) across 4 vectors. */
+static void at4(const float *x, size_t xs, float *y, size_t ys, size_t tile) {
+  (void)tile;
+  for (size_t j = 0; j < WINO_GROUP; j++) {
+    float m0 = x[j], m1 = x[xs + j], m2 = x[2 * xs + j], m3 = x[3 * xs + j];
+    y[j] = m0 + (m1 + m2), y[ys + j] = (m1 - m2) - m3;
   }
 }
 
@@ -169,7 +194,9 @@ void winograd_input8_portable(const float *const *patch, size_t stride, float *v
                               size_t tile_in) {
   enum { T = WINO_MAX_TILE_IN, L = WINO_GROUP };
   float d[T][T][L], h[T][T][L];
-  void (*bt)(const float *, size_t, float *, size_t) = tile_in == 6 ? bt6 : bt8;
+  void (*bt)(const float *, size_t, float *, size_t) = tile_in == 4   ? bt4
+                                                       : tile_in == 6 ? bt6
+                                                                      : bt8;
   for (size_t l = 0; l < L; l++)
     for (size_t r = 0; r < tile_in; r++)
       for (size_t c = 0; c < tile_in; c++) d[r][c][l] = patch[l][r * stride + c];
@@ -183,7 +210,9 @@ void winograd_output8_portable(const float *m, size_t ms, float lo, float hi, fl
                                size_t tile) {
   enum { T = WINO_MAX_TILE_IN, L = WINO_GROUP };
   float mm[WINO_MAX_POSITIONS][L], t[WINO_MAX_TILE][T][L], y[WINO_MAX_TILE][WINO_MAX_TILE][L];
-  void (*at)(const float *, size_t, float *, size_t, size_t) = tile_in == 6 ? at6 : at8;
+  void (*at)(const float *, size_t, float *, size_t, size_t) = tile_in == 4   ? at4
+                                                               : tile_in == 6 ? at6
+                                                                              : at8;
   for (size_t pos = 0; pos < tile_in * tile_in; pos++)
     memcpy(mm[pos], m + pos * ms, sizeof mm[pos]);
   /* down the columns (t[i][b]), then along the rows */

@@ -41,7 +41,11 @@ static const struct {
   int k;
   const char *tile;
   wino_variant variant;
-} variants[] = {{3, "4", WINO_F4_3}, {3, "6", WINO_F6_3}, {5, "2", WINO_F2_5}, {5, "4", WINO_F4_5}};
+} variants[] = {{3, "4", WINO_F4_3},
+                {3, "6", WINO_F6_3},
+                {3, "2", WINO_F2_3},
+                {5, "2", WINO_F2_5},
+                {5, "4", WINO_F4_5}};
 
 /* A Conv2d (+ BatchNorm2d) (+ ReLU) model of one case with random weights (BatchNorm
  * variances in [0.5, 1.5)); blob in *blob (caller frees). */

@@ -899,8 +899,17 @@ def large_combos():
         ("Conv2d", "large Conv2d(64, 64, 3, padding=1, bias=False) + BN + ReLU (F(6x6, 3x3))",
          lambda: nn.Sequential(nn.Conv2d(64, 64, 3, padding=1, bias=False), bn(64),
                                nn.ReLU()), (64, 18, 18), 1.0),
-        ("Conv2d", "large Conv2d(256, 256, 3, padding=1) (F(6x6, 3x3), deep, 12x12 map)",
-         lambda: nn.Conv2d(256, 256, 3, padding=1), (256, 12, 12), 1.0),
+        ("Conv2d", "large Conv2d(256, 256, 3, padding=1) (F(6x6, 3x3), deep, 18x18 map)",
+         lambda: nn.Conv2d(256, 256, 3, padding=1), (256, 18, 18), 1.0),
+        ("Conv2d", "large Conv2d(512, 512, 3, padding=1) (F(2x2, 3x3), deep, 7x7 map)",
+         lambda: nn.Conv2d(512, 512, 3, padding=1), (512, 7, 7), 1.0),
+        ("Conv2d", "large Conv2d(64, 48, 3, padding=1, bias=False) + BN + ReLU (F(2x2, 3x3))",
+         lambda: nn.Sequential(nn.Conv2d(64, 48, 3, padding=1, bias=False), bn(48),
+                               nn.ReLU()), (64, 9, 9), 1.0),
+        ("Conv2d", "large Conv2d(40, 24, 3) (F(2x2, 3x3), no padding, 6x7 map)",
+         lambda: nn.Conv2d(40, 24, 3), (40, 8, 9), 1.0),
+        ("Conv2d", "large Conv2d(384, 384, 3, padding=1) (F(2x2, 3x3): big weights, 10x10)",
+         lambda: nn.Conv2d(384, 384, 3, padding=1), (384, 10, 10), 1.0),
         ("Conv2d", "large depthwise Conv2d(16, 32, 3, groups=16, reflect)",
          lambda: nn.Conv2d(16, 32, 3, padding=1, groups=16, padding_mode="reflect"),
          (16, 64, 63), 1.0),
@@ -1000,8 +1009,8 @@ def sources_digest():
 
 
 def takes_winograd(node):
-    """Whether cnnrt may run this node on its Winograd path (F(4x4, 3x3), F(6x6, 3x3),
-    F(2x2, 5x5) or F(4x4, 5x5); the rule of conv2d_choose_path in ops/conv2d_run.c): its
+    """Whether cnnrt may run this node on its Winograd path (F(2x2, 3x3), F(4x4, 3x3),
+    F(6x6, 3x3), F(2x2, 5x5) or F(4x4, 5x5); the rule of conv2d_choose_path in ops/conv2d_run.c): its
     rounding grows with the input channels (~1e-5 relative at 256), so such models are
     judged at the project's general 1e-4."""
     p = node.get("params", {})
