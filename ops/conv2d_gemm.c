@@ -22,11 +22,16 @@
 #define MAX_BLOCK_PANELS 16
 #define TASKS_PER_THREAD 4 /* from this many tasks per thread, imbalance is small */
 #define MIN_ROWS_PER_SHARE 24
-/* A pointwise conv reads its input planes in place as B when they are this wide or wider;
- * narrower (7 x 7 maps), each B row's 16 floats straddle two cache lines of rows only a
- * few lines apart, and packing them first is faster (320->1280 at 7x7: 0.56 -> 0.50 ms;
- * 14x14 and up: in place is as fast or faster). */
+/* A pointwise conv reads its input planes in place as B when they are this wide or wider
+ * and it has fewer output channels (per task) than POINTWISE_PACK_ROWS. Narrower planes
+ * (7 x 7), each B row's 16 floats straddle two cache lines of rows only a few lines
+ * apart; with many output channels, the panel's kc scattered rows (two lines each) crowd
+ * the weights out of L1 for every row panel: packing them first is faster (320->1280 at
+ * 7x7: 0.56 -> 0.50 ms; 128->128 at 56x56 1.38 -> 1.24, 256->256 at 28x28 1.25 -> 1.11,
+ * 512->512 at 14x14 1.18 -> 1.13); with few, the copy is not paid back (144->24 at 56x56:
+ * 0.29 in place, 0.33 packed; 576->96 at 14x14 0.24 / 0.26). */
 #define POINTWISE_IN_PLACE_PIXELS 128
+#define POINTWISE_PACK_ROWS 128
 
 typedef struct {
   size_t k, m, kc, pixels, ow;
@@ -281,7 +286,8 @@ static void run_task(const gemm_job *j, int worker, size_t t) {
         continue;
       }
       const float *b = image + k0 * g->pixels + col0 + i * GEMM_NR;
-      if (panels[i].ncols == GEMM_NR && g->pixels >= POINTWISE_IN_PLACE_PIXELS) {
+      if (panels[i].ncols == GEMM_NR && g->pixels >= POINTWISE_IN_PLACE_PIXELS &&
+          rows < POINTWISE_PACK_ROWS) {
         panels[i].b = b;
         panels[i].ldb = g->pixels;
       } else

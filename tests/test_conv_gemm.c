@@ -35,6 +35,7 @@ static const gemm_case cases[] = {
     {3, 32, 32, 32, 5, 1, 2, 1, 1, 2, "zeros", true},       /* rows of whole panels: implicit */
     {5, 14, 9, 40, 3, 2, 1, 1, 1, 1, "replicate", false},   /* implicit, 4-column panels */
     {64, 30, 3, 43, 1, 1, 0, 1, 1, 1, "zeros", true},       /* pointwise in place, 1 column */
+    {24, 130, 12, 12, 1, 1, 0, 1, 1, 2, "zeros", false},    /* pointwise, many rows: packed */
     {40, 20, 7, 7, 3, 1, 1, 1, 1, 2, "zeros", false},       /* 7x7: the one-column tail */
 };
 
