@@ -189,7 +189,8 @@ static cnnrt_status infer_conv2d(const void *params, const shape *in, int n_in, 
     return st;
   *out = shape4(in->dim[0], (size_t)p->out_channels, (size_t)oh, (size_t)ow);
   if (!conv2d_scratch_bytes(p, (size_t)oh, (size_t)ow, scratch_bytes))
-    return err_set(e, CNNRT_ERR_MEMORY, "im2col buffer size overflows");
+    return err_set(e, CNNRT_ERR_MEMORY,
+                   "im2col buffer size overflows (or a band of input rows passes 2^32 floats)");
   return CNNRT_OK;
 }
 

@@ -8,9 +8,11 @@
  *    into the output. A panel whose pixels lie in one output row is read from the band
  *    in place (implicit im2col: its rows are runs of the band at listed offsets); one that
  *    spans rows is packed (KC x GEMM_NR floats) first.
- * A 1x1 stride-1 unpadded conv reads its input planes in place as B (no band, no packing
- * except the last, partial panel). Every output element is summed in k order whatever the
- * blocking and the split across threads, so results never depend on the thread count. */
+ * A 1x1 stride-1 unpadded conv reads its input planes in place as B (no band), except the
+ * last, partial panel and, where measured faster, maps under 128 pixels or tasks of 128+
+ * output channels, which are packed. Every output element is summed in k order from its
+ * start whatever the blocking, the kernel and the split across threads (gemm_kernels.h),
+ * so results never depend on the thread count or the batch. */
 #include <stdint.h>
 #include <string.h>
 #include "ops/conv2d_internal.h"
@@ -87,12 +89,13 @@ static bool make_geometry(const conv2d_params *p, size_t oh, size_t ow, geometry
     size_t floats;
     if (!mul_size(channels, g->band_rows, &floats) || !mul_size(floats, g->row_stride, &floats))
       return false;
-    /* + GEMM_NR: pack_from_band copies whole panel rows, reading past a short run */
+    /* + GEMM_NR: pack_from_band copies whole panel rows and the kernels read whole ones
+     * in place, past a short run (lanes never stored) */
     g->band_floats = g->pointwise ? 0 : floats + GEMM_NR;
     if (g->band_floats <= BAND_TARGET_FLOATS || g->block_panels == 1) break;
     g->block_panels /= 2;
   }
-  if (g->band_floats > UINT32_MAX) return false; /* offsets are 32-bit */
+  if (g->band_floats > UINT32_MAX) return false; /* offsets are 32-bit (conv2d.c says so) */
   g->offset_floats = g->pointwise ? 0 : g->k;
   g->blocks = div_up(panels, g->block_panels);
   /* + GEMM_NR: the last packed row's excess (see pack_from_band) */

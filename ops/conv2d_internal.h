@@ -9,19 +9,19 @@
 typedef enum { PAD_ZEROS, PAD_REFLECT, PAD_REPLICATE, PAD_CIRCULAR } padding_mode;
 
 /* How a conv runs (chosen at load by conv2d_choose_path):
- * - CONV_GEMM: cache-blocked GEMM of the weights packed at load x im2col panels packed
- *   per k block from a padded band of input rows (conv2d_gemm.c);
+ * - CONV_GEMM: cache-blocked GEMM of the weights packed at load x im2col panels read in
+ *   place from, or packed per k block from, a padded band of input rows (conv2d_gemm.c);
  * - CONV_WINOGRAD: for 3x3 / 5x5 stride-1 undilated ungrouped zero-padded convs with enough
- *   channels, one of the wino_variant below: 36 or 64 GEMMs on transformed 6x6 or 8x8
- *   tiles, weights transformed and packed at load;
+ *   channels, one of the wino_variant below: 16, 36 or 64 GEMMs on transformed 4x4, 6x6
+ *   or 8x8 tiles, weights transformed and packed at load;
  * - CONV_DEPTHWISE: one input channel per group with zero padding: bands of output rows
  *   from zero-padded copies of the input rows in a small stack buffer, no scratch;
  * - CONV_DIRECT: per group im2col + row-wise products, for the other convs with too few
  *   output channels per group to fill the micro-kernel. Also the reference in tests. */
 typedef enum { CONV_GEMM, CONV_WINOGRAD, CONV_DEPTHWISE, CONV_DIRECT } conv_path;
 
-/* Winograd F(output tile, kernel) variants: 6x6 input tiles for F(4x4, 3x3) and F(2x2, 5x5),
- * 8x8 for F(6x6, 3x3) and F(4x4, 5x5). */
+/* Winograd F(output tile, kernel) variants: 4x4 input tiles for F(2x2, 3x3), 6x6 for
+ * F(4x4, 3x3) and F(2x2, 5x5), 8x8 for F(6x6, 3x3) and F(4x4, 5x5). */
 typedef enum { WINO_F4_3, WINO_F2_5, WINO_F6_3, WINO_F4_5, WINO_F2_3 } wino_variant;
 
 typedef struct {
@@ -36,7 +36,7 @@ typedef struct {
   conv_path path;
   wino_variant wino; /* CONV_WINOGRAD: the variant (chosen with the path) */
   /* CONV_GEMM: per group, the group's weights packed for the micro-kernel; CONV_WINOGRAD:
-   * the 36 transformed weight matrices, each packed; NULL for CONV_DIRECT */
+   * the 16, 36 or 64 transformed weight matrices, each packed; NULL for CONV_DIRECT */
   float *packed;
   gemm_epilogue epilogue; /* bias and fused clamp */
 } conv2d_params;

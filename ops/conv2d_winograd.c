@@ -1,9 +1,10 @@
 /* Winograd convolution (Lavin & Gray) for 3x3 and 5x5 stride-1 convolutions: each output
  * tile comes from an input tile as Y = A^T [(G g G^T) . (B^T d B)] A, so the element-wise
- * products of all tiles become one GEMM [OC x IC] x [IC x tiles] per tile position. Four
- * variants (p->wino, chosen in conv2d_run.c): on 6x6 input tiles (points 0, +-1, +-2, inf;
- * 36 GEMMs) F(4x4, 3x3) and F(2x2, 5x5), 4x and 2.78x fewer multiplications than direct
- * convolution; on 8x8 input tiles (points 0, +-1, +-2, +-1/2, inf; 64 GEMMs) F(6x6, 3x3) and
+ * products of all tiles become one GEMM [OC x IC] x [IC x tiles] per tile position. Five
+ * variants (p->wino, chosen in conv2d_run.c): on 4x4 input tiles (points 0, +-1, inf; 16
+ * GEMMs) F(2x2, 3x3), 2.25x fewer multiplications than direct convolution; on 6x6 input
+ * tiles (points 0, +-1, +-2, inf; 36 GEMMs) F(4x4, 3x3) and F(2x2, 5x5), 4x and 2.78x
+ * fewer; on 8x8 input tiles (points 0, +-1, +-2, +-1/2, inf; 64 GEMMs) F(6x6, 3x3) and
  * F(4x4, 5x5), 5.06x and 6.25x fewer. The variants on one tile size share B^T; only G, A^T
  * and the output tile side differ. Weights are transformed and packed at load.
  *
@@ -14,8 +15,8 @@
  * weights is read from memory once per block and then from L2 for every panel of the
  * block), transform back (one task per output channel, with bias and clamp). Each output
  * element is computed the same way whatever the block size or thread count. When the GEMM
- * runs its AVX2 kernel, the transforms (8 tiles per vector) and the GEMM of a last panel
- * holding few tiles are hand-written AVX2 + FMA code (conv2d_winograd_avx2.c,
+ * runs its AVX2 kernel, the transforms of 6x6 and 8x8 tiles (8 tiles per vector) and the GEMM of a
+ * last panel holding few tiles are hand-written AVX2 + FMA code (conv2d_winograd_avx2.c,
  * conv2d_winograd8_avx2.c); otherwise (CNNRT_PORTABLE=1, other CPUs) portable C
  * (conv2d_winograd_portable.c). */
 #include <math.h>

@@ -1,13 +1,14 @@
 /* Portable C transforms of the Winograd path (see conv2d_winograd_portable.h). The matrices,
  * for the points 0, 1, -1, 2, -2 (, 1/2, -1/2) and infinity in that order (the rows of G and
  * B^T, the columns of A^T), Toom-Cook with the Lagrange denominators in G:
+ * - 4x4 tiles (F(2x2, 3x3)): G rows (1, 0, 0), 1/2 (1, 1, 1), 1/2 (1, -1, 1), (0, 0, 1);
  * - 6x6 tiles: G rows 1/4 (1, 0, ..), -1/6 (1, 1, 1, ..), -1/6 (1, -1, 1, ..),
  *   1/24 (1, 2, 4, ..), 1/24 (1, -2, 4, ..), (0, .., 0, 1);
  * - 8x8 tiles: G rows (1, 0, ..), -2/9 (1, 1, 1, ..), -2/9 (1, -1, 1, ..),
  *   1/90 (1, 2, 4, ..), 1/90 (1, -2, 4, ..), 32/45 (1, 1/2, 1/4, ..),
  *   32/45 (1, -1/2, 1/4, ..), (0, .., 0, 1);
- * B^T and A^T with the formulas of bt6 / bt8 and at6 / at8. Sums are grouped so that terms
- * of like size meet first (smaller rounding). No FMA contraction in ISO C: the loops over
+ * B^T and A^T with the formulas of bt4 / bt6 / bt8 and at4 / at6 / at8. Sums are grouped so that
+ * terms of like size meet first (smaller rounding). No FMA contraction in ISO C: the loops over
  * filters or tiles vectorise to the same values as scalar code. */
 #include "ops/conv2d_winograd_portable.h"
 

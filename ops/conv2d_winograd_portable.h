@@ -1,7 +1,8 @@
 /* The portable C transforms of the Winograd path (conv2d_winograd_portable.c): the weight
  * transform run at load, and the input and output transforms of 8 tiles at a time, the
  * reference the AVX2 code (conv2d_winograd_avx2.c, conv2d_winograd8_avx2.c) is tested
- * against. Input tiles are 6x6 (points 0, +-1, +-2, inf) or 8x8 (0, +-1, +-2, +-1/2, inf). */
+ * against. Input tiles are 4x4 (points 0, +-1, inf; F(2x2, 3x3) only, whose transforms are always
+ * these), 6x6 (0, +-1, +-2, inf) or 8x8 (0, +-1, +-2, +-1/2, inf). */
 #ifndef CNNRT_OPS_CONV2D_WINOGRAD_PORTABLE_H
 #define CNNRT_OPS_CONV2D_WINOGRAD_PORTABLE_H
 #include <stddef.h>
@@ -12,7 +13,7 @@
 #define WINO_MAX_TILE 6 /* output tile side of F(6x6, 3x3) */
 #define WINO_MAX_K 5
 
-/* U = G g G^T of n k x k filters (k = 3 or 5, input tile side tile_in = 6 or 8): g[t * s + j]
+/* U = G g G^T of n k x k filters (k = 3 or 5, input tile side tile_in = 4, 6 or 8): g[t * s + j]
  * is tap t (k * row + column) of filter j, U[a][b] goes to u[(tile_in a + b) * s + j]; t holds
  * tile_in k s floats. */
 void winograd_weight_transform(const float *g, float *t, float *u, size_t n, size_t s, size_t k,

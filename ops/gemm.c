@@ -99,13 +99,60 @@ const char *gemm_kernel_name(void) {
   return current_kernel() == gemm_kernel_portable ? "portable" : "avx2-fma";
 }
 
-/* Up to this many columns, a partial tile is computed column by column (gemm_column_avx2)
- * rather than as a half tile: 320->1280 1x1 at 7x7 (3 panels + 1 column) 0.51 -> 0.46 ms,
- * 512->512 3x3 at 7x7 3.36 -> 3.01 ms. */
+/* Up to this many columns, a last panel is computed column by column, 4 row panels at a
+ * time (gemm_column4_avx2), rather than as half tiles: 320->1280 1x1 at 7x7 (3 panels + 1
+ * column) 0.51 -> 0.46 ms, 512->512 3x3 at 7x7 3.36 -> 3.01 ms. */
 #define COLUMN_KERNEL_MAX_COLS 2
 
+/* the rows (<= GEMM_MR) or columns of a missing bias */
+static const float zero_bias[GEMM_NR];
+
+/* Whether row panels [row0, row_end) of a panel of ncols columns go to narrow_columns. */
+static bool narrow_panel(gemm_kernel_fn kernel, size_t ncols) {
+#ifdef CNNRT_HAVE_AVX2_KERNEL
+  return kernel == gemm_kernel_avx2 && ncols <= COLUMN_KERNEL_MAX_COLS;
+#else
+  (void)kernel, (void)ncols;
+  return false;
+#endif
+}
+
+/* Rows [row0, row_end) of C (m rows in all; row panel i of A at packed_a + i * a_stride)
+ * for the ncols (<= COLUMN_KERNEL_MAX_COLS) columns of one B panel, column by column and 4
+ * row panels at a time. t gives the clamp, C (t->c: row 0), whether to accumulate and
+ * t->cols; the start of row i is row_bias[i] (0 when NULL) + t->cols[j] otherwise. */
+static void narrow_columns(const float *packed_a, size_t a_stride, size_t row0, size_t row_end,
+                           size_t m, size_t k, const float *b, size_t ldb, const uint32_t *offs,
+                           const float *row_bias, const gemm_tile *t, size_t ncols) {
+#ifdef CNNRT_HAVE_AVX2_KERNEL
+  enum { Q = 4 };
+  if (row_end > m) row_end = m;
+  for (; row0 < row_end; row0 += Q * GEMM_MR) {
+    size_t rows = row_end - row0 < Q * GEMM_MR ? row_end - row0 : Q * GEMM_MR;
+    const float *a[Q];
+    for (size_t q = 0; q < Q; q++) /* missing panels repeat the last real one */
+      a[q] =
+          packed_a + (row0 / GEMM_MR + (q * GEMM_MR < rows ? q : (rows - 1) / GEMM_MR)) * a_stride;
+    for (size_t j = 0; j < ncols; j++) {
+      float start[Q][8] = {{0}}, out[Q][8];
+      for (size_t i = 0; i < rows; i++) {
+        const float *c = t->c + (row0 + i) * t->ldc + j;
+        float bias = row_bias ? row_bias[row0 + i] : 0.0f; /* as zero_bias for the tiles */
+        start[i / GEMM_MR][i % GEMM_MR] = t->accumulate ? *c : bias + t->cols[j];
+      }
+      gemm_column4_avx2(k, a, b + j, ldb, offs, (const float(*)[8])start, t->min, t->max, out);
+      for (size_t i = 0; i < rows; i++)
+        t->c[(row0 + i) * t->ldc + j] = out[i / GEMM_MR][i % GEMM_MR];
+    }
+  }
+#else
+  (void)packed_a, (void)a_stride, (void)row0, (void)row_end, (void)m, (void)k, (void)b;
+  (void)ldb, (void)offs, (void)row_bias, (void)t, (void)ncols;
+#endif
+}
+
 /* One tile of C, t->n_rows x ncols of it stored: the kernel writes whole rows of GEMM_NR
- * columns, so partial columns go through a local tile (or column by column). */
+ * columns, so partial columns go through a local tile. */
 static void tile_product(gemm_kernel_fn kernel, size_t k, const float *a, const float *b,
                          size_t ldb, const uint32_t *offs, const gemm_tile *t, size_t ncols) {
   if (ncols == GEMM_NR) {
@@ -113,16 +160,6 @@ static void tile_product(gemm_kernel_fn kernel, size_t k, const float *a, const 
     return;
   }
 #ifdef CNNRT_HAVE_AVX2_KERNEL
-  if (kernel == gemm_kernel_avx2 && ncols <= COLUMN_KERNEL_MAX_COLS) {
-    for (size_t j = 0; j < ncols; j++) {
-      float start[GEMM_MR] = {0}, out[GEMM_MR];
-      for (size_t r = 0; r < t->n_rows; r++)
-        start[r] = t->accumulate ? t->c[r * t->ldc + j] : t->rows[r] + t->cols[j];
-      gemm_column_avx2(k, a, b + j, ldb, offs, start, t->min, t->max, out);
-      for (size_t r = 0; r < t->n_rows; r++) t->c[r * t->ldc + j] = out[r];
-    }
-    return;
-  }
   if (kernel == gemm_kernel_avx2 && ncols <= GEMM_NR / 2) /* half the work, same sums */
     kernel = gemm_kernel_avx2_half;
 #endif
@@ -137,15 +174,17 @@ static void tile_product(gemm_kernel_fn kernel, size_t k, const float *a, const 
     memcpy(t->c + r * t->ldc, tile + r * GEMM_NR, ncols * sizeof(float));
 }
 
-/* the rows (<= GEMM_MR) or columns of a missing bias */
-static const float zero_bias[GEMM_NR];
-
 void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *b, size_t ldb,
                         const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
   gemm_kernel_fn kernel = current_kernel();
   float cols[GEMM_NR] = {0};
   if (ep->bias_cols) memcpy(cols, ep->bias_cols, ncols * sizeof(float));
   gemm_tile t = {.cols = cols, .min = ep->min, .max = ep->max, .ldc = ldc};
+  if (narrow_panel(kernel, ncols)) {
+    t.c = c;
+    narrow_columns(packed_a, GEMM_MR * k, 0, m, m, k, b, ldb, NULL, ep->bias, &t, ncols);
+    return;
+  }
   for (size_t row0 = 0; row0 < m; row0 += GEMM_MR, packed_a += GEMM_MR * k) {
     t.n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
     t.rows = ep->bias ? ep->bias + row0 : zero_bias;
@@ -166,7 +205,13 @@ void gemm_block(const float *packed_a, size_t a_stride, size_t m, size_t kc,
   /* BLIS order: each panel of B (kc x NR, 16 KB for kc 256) stays in L1 while the row
    * panels of A stream from L2, GEMM_MC rows of A at a time */
   for (size_t ic = 0; ic < m; ic += GEMM_MC)
-    for (size_t i = 0; i < n_panels; i++)
+    for (size_t i = 0; i < n_panels; i++) {
+      if (narrow_panel(kernel, panels[i].ncols)) {
+        t.c = panels[i].c;
+        narrow_columns(packed_a, a_stride, ic, ic + GEMM_MC, m, kc, panels[i].b, panels[i].ldb,
+                       panels[i].offsets, ep->bias, &t, panels[i].ncols);
+        continue;
+      }
       for (size_t row0 = ic; row0 < m && row0 < ic + GEMM_MC; row0 += GEMM_MR) {
         t.n_rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
         t.rows = ep->bias ? ep->bias + row0 : zero_bias;
@@ -174,6 +219,7 @@ void gemm_block(const float *packed_a, size_t a_stride, size_t m, size_t kc,
         tile_product(kernel, kc, packed_a + row0 / GEMM_MR * a_stride, panels[i].b, panels[i].ldb,
                      panels[i].offsets, &t, panels[i].ncols);
       }
+    }
 }
 
 void gemm_one_row(const float *packed_a, size_t k, const float *b_panels, size_t n_panels, size_t n,

@@ -4,8 +4,9 @@
  * A (the weights) is packed once at load into panels of GEMM_MR rows; B (im2col columns
  * or activations) is packed per run into panels of GEMM_NR columns, so that the
  * micro-kernel streams both contiguously and keeps a GEMM_MR x GEMM_NR tile of C in
- * registers. Each element of C is accumulated in k order by one call, so results never
- * depend on how panels are split across threads. */
+ * registers. Each element of C is accumulated in k order from its start by whichever
+ * kernel computes it (gemm_kernels.h), so results never depend on how panels are split
+ * across threads or k into blocks. */
 #ifndef CNNRT_OPS_GEMM_H
 #define CNNRT_OPS_GEMM_H
 
