@@ -4,6 +4,7 @@
  * -mfma, called only when the GEMM runs its AVX2 kernel. */
 #include <immintrin.h>
 #include "ops/conv2d_winograd_avx2.h"
+#include "ops/conv2d_winograd_store_avx2.h"
 
 #define SET1 _mm256_set1_ps
 
@@ -95,33 +96,13 @@ static inline __attribute__((always_inline)) void output8(const float *m, size_t
     for (int j = 0; j < T; j++) y[j] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[j]));
     float *row[8]; /* where row i of each tile goes */
     for (size_t l = 0; l < 8; l++) row[l] = full ? dst[l] + (size_t)i * ostride : part[l][i];
-    /* q[k]: the first 4 values of row i of tile k (low half) and of tile k + 4 (high half) */
-    __m256 a0 = _mm256_unpacklo_ps(y[0], y[1]), a1 = _mm256_unpackhi_ps(y[0], y[1]);
-    __m256 a2 = _mm256_unpacklo_ps(y[2], y[3]), a3 = _mm256_unpackhi_ps(y[2], y[3]);
-    __m256 q0 = _mm256_shuffle_ps(a0, a2, 0x44), q1 = _mm256_shuffle_ps(a0, a2, 0xEE);
-    __m256 q2 = _mm256_shuffle_ps(a1, a3, 0x44), q3 = _mm256_shuffle_ps(a1, a3, 0xEE);
-    _mm_storeu_ps(row[0], _mm256_castps256_ps128(q0));
-    _mm_storeu_ps(row[1], _mm256_castps256_ps128(q1));
-    _mm_storeu_ps(row[2], _mm256_castps256_ps128(q2));
-    _mm_storeu_ps(row[3], _mm256_castps256_ps128(q3));
-    _mm_storeu_ps(row[4], _mm256_extractf128_ps(q0, 1));
-    _mm_storeu_ps(row[5], _mm256_extractf128_ps(q1, 1));
-    _mm_storeu_ps(row[6], _mm256_extractf128_ps(q2, 1));
-    _mm_storeu_ps(row[7], _mm256_extractf128_ps(q3, 1));
+    wino_store_row4(y, row);
     if (T == 4) continue;
-    /* values 4, 5: b0 holds them for tiles 0, 1 (low half) and 4, 5; b1 for 2, 3 and 6, 7 */
-    __m256 b0 = _mm256_unpacklo_ps(y[4], y[5]), b1 = _mm256_unpackhi_ps(y[4], y[5]);
-    __m128 b0l = _mm256_castps256_ps128(b0), b0h = _mm256_extractf128_ps(b0, 1);
-    __m128 b1l = _mm256_castps256_ps128(b1), b1h = _mm256_extractf128_ps(b1, 1);
-    _mm_storel_pi((__m64 *)(row[0] + 4), b0l), _mm_storeh_pi((__m64 *)(row[1] + 4), b0l);
-    _mm_storel_pi((__m64 *)(row[2] + 4), b1l), _mm_storeh_pi((__m64 *)(row[3] + 4), b1l);
-    _mm_storel_pi((__m64 *)(row[4] + 4), b0h), _mm_storeh_pi((__m64 *)(row[5] + 4), b0h);
-    _mm_storel_pi((__m64 *)(row[6] + 4), b1h), _mm_storeh_pi((__m64 *)(row[7] + 4), b1h);
+    float *row4[8]; /* values 4 and 5 */
+    for (size_t l = 0; l < 8; l++) row4[l] = row[l] + 4;
+    wino_store_row2(y[4], y[5], row4);
   }
-  if (full) return;
-  for (size_t l = 0; l < 8; l++)
-    for (int r = 0; r < rows[l]; r++)
-      for (int c = 0; c < cols[l]; c++) dst[l][(size_t)r * ostride + (size_t)c] = part[l][r][c];
+  if (!full) wino_store_partial((const float(*)[6][8])part, dst, rows, cols, ostride);
 }
 
 void winograd_output8x8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,

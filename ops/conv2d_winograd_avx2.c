@@ -7,6 +7,7 @@
 #include "ops/conv2d_winograd_avx2.h"
 
 #include <immintrin.h>
+#include "ops/conv2d_winograd_store_avx2.h"
 
 /* Input channels up to which the narrow GEMM copies its columns of B to the stack. */
 #define NARROW_COPY_MAX_K 1024
@@ -91,41 +92,19 @@ static inline __attribute__((always_inline)) void output8(const float *m, size_t
   }
   /* max/min return their second operand for NaN: keep the value second so NaN survives */
   const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  float part[8][4][4]; /* the tiles' rows when not full */
+  float part[8][6][8]; /* the tiles' rows when not full (the shared layout) */
   for (int i = 0; i < T; i++) {
     __m256 y[4];
     at6(t[i], y, T);
     for (int j = 0; j < T; j++) y[j] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[j]));
     float *row[8]; /* where row i of each tile goes */
     for (size_t l = 0; l < 8; l++) row[l] = full ? dst[l] + (size_t)i * ostride : part[l][i];
-    if (T == 2) { /* a[k]: row i of tiles 2k, 2k + 1 (low half) and 2k + 4, 2k + 5 (high) */
-      __m256 a0 = _mm256_unpacklo_ps(y[0], y[1]), a1 = _mm256_unpackhi_ps(y[0], y[1]);
-      __m128 a0l = _mm256_castps256_ps128(a0), a0h = _mm256_extractf128_ps(a0, 1);
-      __m128 a1l = _mm256_castps256_ps128(a1), a1h = _mm256_extractf128_ps(a1, 1);
-      _mm_storel_pi((__m64 *)row[0], a0l), _mm_storeh_pi((__m64 *)row[1], a0l);
-      _mm_storel_pi((__m64 *)row[2], a1l), _mm_storeh_pi((__m64 *)row[3], a1l);
-      _mm_storel_pi((__m64 *)row[4], a0h), _mm_storeh_pi((__m64 *)row[5], a0h);
-      _mm_storel_pi((__m64 *)row[6], a1h), _mm_storeh_pi((__m64 *)row[7], a1h);
-      continue;
-    }
-    /* transpose: q[k] = row i of tile k (low half) and of tile k + 4 (high half) */
-    __m256 a0 = _mm256_unpacklo_ps(y[0], y[1]), a1 = _mm256_unpackhi_ps(y[0], y[1]);
-    __m256 a2 = _mm256_unpacklo_ps(y[2], y[3]), a3 = _mm256_unpackhi_ps(y[2], y[3]);
-    __m256 q0 = _mm256_shuffle_ps(a0, a2, 0x44), q1 = _mm256_shuffle_ps(a0, a2, 0xEE);
-    __m256 q2 = _mm256_shuffle_ps(a1, a3, 0x44), q3 = _mm256_shuffle_ps(a1, a3, 0xEE);
-    _mm_storeu_ps(row[0], _mm256_castps256_ps128(q0));
-    _mm_storeu_ps(row[1], _mm256_castps256_ps128(q1));
-    _mm_storeu_ps(row[2], _mm256_castps256_ps128(q2));
-    _mm_storeu_ps(row[3], _mm256_castps256_ps128(q3));
-    _mm_storeu_ps(row[4], _mm256_extractf128_ps(q0, 1));
-    _mm_storeu_ps(row[5], _mm256_extractf128_ps(q1, 1));
-    _mm_storeu_ps(row[6], _mm256_extractf128_ps(q2, 1));
-    _mm_storeu_ps(row[7], _mm256_extractf128_ps(q3, 1));
+    if (T == 2)
+      wino_store_row2(y[0], y[1], row);
+    else
+      wino_store_row4(y, row);
   }
-  if (full) return;
-  for (size_t l = 0; l < 8; l++)
-    for (int r = 0; r < rows[l]; r++)
-      for (int c = 0; c < cols[l]; c++) dst[l][(size_t)r * ostride + (size_t)c] = part[l][r][c];
+  if (!full) wino_store_partial((const float(*)[6][8])part, dst, rows, cols, ostride);
 }
 
 /* Y = A^T M A of 8 tiles of side tile (4 or 2; M[a][b] of tile l at m[(6a + b) * ms + l]),

@@ -1,0 +1,48 @@
+/* Storing the outputs of 8 Winograd tiles (one per lane), shared by the AVX2 output
+ * transforms of conv2d_winograd_avx2.c and conv2d_winograd8_avx2.c; include only from files
+ * compiled with -mavx2. */
+#ifndef CNNRT_OPS_CONV2D_WINOGRAD_STORE_AVX2_H
+#define CNNRT_OPS_CONV2D_WINOGRAD_STORE_AVX2_H
+#include <immintrin.h>
+#include <stddef.h>
+
+/* Values 0-3 of one output row of 8 tiles (y[j]: value j, lane l: tile l) to row[l]. */
+static inline __attribute__((always_inline)) void wino_store_row4(const __m256 y[4],
+                                                                  float *const row[8]) {
+  /* q[k]: the 4 values of tile k (low half) and of tile k + 4 (high half) */
+  __m256 a0 = _mm256_unpacklo_ps(y[0], y[1]), a1 = _mm256_unpackhi_ps(y[0], y[1]);
+  __m256 a2 = _mm256_unpacklo_ps(y[2], y[3]), a3 = _mm256_unpackhi_ps(y[2], y[3]);
+  __m256 q0 = _mm256_shuffle_ps(a0, a2, 0x44), q1 = _mm256_shuffle_ps(a0, a2, 0xEE);
+  __m256 q2 = _mm256_shuffle_ps(a1, a3, 0x44), q3 = _mm256_shuffle_ps(a1, a3, 0xEE);
+  _mm_storeu_ps(row[0], _mm256_castps256_ps128(q0));
+  _mm_storeu_ps(row[1], _mm256_castps256_ps128(q1));
+  _mm_storeu_ps(row[2], _mm256_castps256_ps128(q2));
+  _mm_storeu_ps(row[3], _mm256_castps256_ps128(q3));
+  _mm_storeu_ps(row[4], _mm256_extractf128_ps(q0, 1));
+  _mm_storeu_ps(row[5], _mm256_extractf128_ps(q1, 1));
+  _mm_storeu_ps(row[6], _mm256_extractf128_ps(q2, 1));
+  _mm_storeu_ps(row[7], _mm256_extractf128_ps(q3, 1));
+}
+
+/* Two values of one output row of 8 tiles (y0, y1; lane l: tile l) to row[l][0..1]. */
+static inline __attribute__((always_inline)) void wino_store_row2(__m256 y0, __m256 y1,
+                                                                  float *const row[8]) {
+  __m256 a0 = _mm256_unpacklo_ps(y0, y1), a1 = _mm256_unpackhi_ps(y0, y1);
+  __m128 a0l = _mm256_castps256_ps128(a0), a0h = _mm256_extractf128_ps(a0, 1);
+  __m128 a1l = _mm256_castps256_ps128(a1), a1h = _mm256_extractf128_ps(a1, 1);
+  _mm_storel_pi((__m64 *)row[0], a0l), _mm_storeh_pi((__m64 *)row[1], a0l);
+  _mm_storel_pi((__m64 *)row[2], a1l), _mm_storeh_pi((__m64 *)row[3], a1l);
+  _mm_storel_pi((__m64 *)row[4], a0h), _mm_storeh_pi((__m64 *)row[5], a0h);
+  _mm_storel_pi((__m64 *)row[6], a1h), _mm_storeh_pi((__m64 *)row[7], a1h);
+}
+
+/* The rows[l] x cols[l] part of tile l that lies inside the output, from part (tiles of up
+ * to 6 x 8 floats, row stride 8) to dst[l] (row stride ostride). */
+static inline void wino_store_partial(const float (*part)[6][8], float *const *dst, const int *rows,
+                                      const int *cols, size_t ostride) {
+  for (size_t l = 0; l < 8; l++)
+    for (int r = 0; r < rows[l]; r++)
+      for (int c = 0; c < cols[l]; c++) dst[l][(size_t)r * ostride + (size_t)c] = part[l][r][c];
+}
+
+#endif
