@@ -14,24 +14,21 @@ size_t conv2d_group_k(const conv2d_params *p) {
   return (size_t)(p->in_channels / p->groups * p->axis[0].kernel * p->axis[1].kernel);
 }
 
-/* Where each 3x3 variant runs (output pixels; measured at batch 1, 1 thread, 64 to 1024
+/* Where each 3x3 variant runs (output pixels; measured at batch 1, 1 thread, 32 to 1024
  * channels, `CNNRT_CONV_PATH` / `CNNRT_WINOGRAD_TILE` forcing each in turn):
- * - below 6 x 6, GEMM (4 x 4 at 512 channels: 0.92 ms GEMM, 1.76 ms F(2x2, 3x3));
- * - up to 9 x 9, F(2x2, 3x3): its transformed weights (16 positions) are streamed for 16+
- *   tiles, those of F(4x4, 3x3) (36) for 4 (512 channels at 7 x 7: GEMM 2.85 ms, F(2x2)
- *   1.65, F(4x4) 3.7; 128 at 8 x 8: 0.24 / 0.146 / 0.236; 1024 at 7 x 7: 11.6 / 6.5 / 14.7);
- * - 10 x 10 to 17 x 17, F(4x4, 3x3) (128 at 10 x 10: 0.25 ms against 0.29 for F(2x2)), but
- *   F(2x2, 3x3) below 12 x 12 when the weights of F(4x4) would pass
- *   WINOGRAD_SMALL_MAP_FLOATS (512 at 10 x 10: 3.4 ms against 3.8); F(6x6, 3x3) is slower
- *   there at batch 1 (12 x 12: 0.128 against 0.069 ms at 64 channels, 0.43 / 0.235 at 128);
+ * - below 5 x 5, GEMM (4 x 4: 128 channels 0.075 ms GEMM, 0.105 F(2x2, 3x3); 512: 1.0 / 1.7);
+ * - 5 x 5 to 11 x 11, F(2x2, 3x3): its transformed weights (16 positions) are streamed for
+ *   9+ tiles, those of F(4x4, 3x3) (36) for 4 (512 channels at 7 x 7: GEMM 2.85 ms, F(2x2)
+ *   1.65, F(4x4) 3.7; 128 at 7 x 7: 0.20 / 0.133 / 0.24; 128 -> 32 at 7 x 7: 0.085 / 0.048
+ *   / 0.095; 64 at 5 x 5: 0.051 / 0.033 / 0.068; 128 at 10 x 10: 0.39 / 0.21 / 0.25);
+ * - 12 x 12 to 17 x 17, F(4x4, 3x3) (even with F(2x2) at 12 x 12, ahead from 14 x 14); F(6x6,
+ *   3x3) is slower there at batch 1 (12 x 12: 0.43 against 0.28 ms at 128 channels);
  * - from 18 x 18, F(6x6, 3x3) where it costs at most 0.8x F(4x4, 3x3) (winograd_variant).
  * F(4x4, 5x5)'s transformed weights are only 2.56x the plain ones (F(2x2, 5x5) 1.44x): no
  * minimum for 5x5. */
-#define WINOGRAD_MIN_PIXELS_3X3 36
-#define WINOGRAD_F23_BELOW_PIXELS 100
-#define WINOGRAD_LARGE_MAP_PIXELS_3X3 144
+#define WINOGRAD_MIN_PIXELS_3X3 25
+#define WINOGRAD_F23_BELOW_PIXELS 144
 #define WINOGRAD_F63_MIN_PIXELS 324
-#define WINOGRAD_SMALL_MAP_FLOATS ((size_t)4 << 20) /* 16 MB */
 #define WINOGRAD_MIN_PIXELS_5X5 0
 
 /* The multiplications of a Winograd variant per sample, up to a constant: positions x the
@@ -66,9 +63,6 @@ static wino_variant winograd_variant(const conv2d_params *p, size_t oh, size_t o
                                                                                 : WINO_F2_5;
   size_t pixels = oh * ow;
   if (pixels < WINOGRAD_F23_BELOW_PIXELS) return WINO_F2_3;
-  if (pixels < WINOGRAD_LARGE_MAP_PIXELS_3X3 &&
-      (size_t)p->in_channels * (size_t)p->out_channels * 36 > WINOGRAD_SMALL_MAP_FLOATS)
-    return WINO_F2_3;
   if (pixels < WINOGRAD_F63_MIN_PIXELS) return WINO_F4_3;
   return 5 * winograd_cost(WINO_F6_3, oh, ow) <= 4 * winograd_cost(WINO_F4_3, oh, ow) ? WINO_F6_3
                                                                                       : WINO_F4_3;

@@ -15,7 +15,7 @@
  * weights is read from memory once per block and then from L2 for every panel of the
  * block), transform back (one task per output channel, with bias and clamp). Each output
  * element is computed the same way whatever the block size or thread count. When the GEMM
- * runs its AVX2 kernel, the transforms of 6x6 and 8x8 tiles (8 tiles per vector) and the GEMM of a
+ * runs its AVX2 kernel, the transforms (8 tiles per vector) and the GEMM of a
  * last panel holding few tiles are hand-written AVX2 + FMA code (conv2d_winograd_avx2.c,
  * conv2d_winograd8_avx2.c); otherwise (CNNRT_PORTABLE=1, other CPUs) portable C
  * (conv2d_winograd_portable.c). */
@@ -186,8 +186,10 @@ typedef struct {
 static void input8(const wino_job *j, const float *const *patch, size_t stride, float *v,
                    size_t vs) {
 #ifdef WINO_HAVE_AVX2
-  if (j->avx2 && j->g.tile_in != 4) { /* 4x4 tiles: few, portable is enough */
-    (j->g.tile_in == 6 ? winograd_input8_avx2 : winograd_input8x8_avx2)(patch, stride, v, vs);
+  if (j->avx2) {
+    (j->g.tile_in == 4   ? winograd_input4x4_avx2
+     : j->g.tile_in == 6 ? winograd_input8_avx2
+                         : winograd_input8x8_avx2)(patch, stride, v, vs);
     return;
   }
 #endif
@@ -198,7 +200,11 @@ static void output8(const wino_job *j, const float *m, size_t ms, float *const *
                     const int *rows, const int *cols, int full) {
   float lo = j->p->epilogue.min, hi = j->p->epilogue.max;
 #ifdef WINO_HAVE_AVX2
-  if (j->avx2 && j->g.tile_in != 4) {
+  if (j->avx2 && j->g.tile_in == 4) {
+    winograd_output4x4_avx2(m, ms, lo, hi, dst, rows, cols, (size_t)j->ow, full);
+    return;
+  }
+  if (j->avx2) {
     (j->g.tile_in == 6 ? winograd_output8_avx2 : winograd_output8x8_avx2)(
         m, ms, lo, hi, dst, rows, cols, (size_t)j->ow, full, (int)j->g.tile);
     return;

@@ -1,8 +1,8 @@
 /* AVX2 + FMA code of the Winograd path (ops/conv2d_winograd.c): the input and output
- * transforms of the variants on 6x6 input tiles, F(4x4, 3x3) and F(2x2, 5x5) (those on 8x8
- * tiles are in conv2d_winograd8_avx2.c), 8 tiles per call, one tile per lane, and the GEMM of
- * a panel with at most 4 tiles. This file is compiled with -mavx2 -mfma and only called when
- * the GEMM runs its AVX2 kernel (the CPU has AVX2 and FMA, and the portable kernel is not
+ * transforms of the variants on 4x4 and 6x6 input tiles, F(2x2, 3x3), F(4x4, 3x3) and F(2x2, 5x5)
+ * (those on 8x8 tiles are in conv2d_winograd8_avx2.c), 8 tiles per call, one tile per lane, and the
+ * GEMM of a panel with at most 4 tiles. This file is compiled with -mavx2 -mfma and only called
+ * when the GEMM runs its AVX2 kernel (the CPU has AVX2 and FMA, and the portable kernel is not
  * forced). */
 #include "ops/conv2d_winograd_avx2.h"
 
@@ -187,4 +187,70 @@ void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *
       for (size_t j = 0; j < ncols; j++) row[j] = out[j][r];
     }
   }
+}
+
+/* ---- 4x4 input tiles: F(2x2, 3x3) ------------------------------------------------------ */
+
+/* y = B^T x for four vectors (rows 1 0 -1 0 / 0 1 1 0 / 0 -1 1 0 / 0 1 0 -1), as the
+ * portable bt4. */
+static inline __attribute__((always_inline)) void bt4(const __m256 x[4], __m256 y[4]) {
+  y[0] = _mm256_sub_ps(x[0], x[2]), y[1] = _mm256_add_ps(x[1], x[2]);
+  y[2] = _mm256_sub_ps(x[2], x[1]), y[3] = _mm256_sub_ps(x[1], x[3]);
+}
+
+/* y = A^T x for four vectors (rows 1 1 1 0 / 0 1 -1 -1), as the portable at4. */
+static inline __attribute__((always_inline)) void at4(const __m256 x[4], __m256 y[2]) {
+  y[0] = _mm256_add_ps(x[0], _mm256_add_ps(x[1], x[2]));
+  y[1] = _mm256_sub_ps(_mm256_sub_ps(x[1], x[2]), x[3]);
+}
+
+/* V = B^T d B of 8 4x4 tiles (patch[l], row stride stride, 4 floats read per row), V[a][b]
+ * of tile l to v[(4a + b) * vs + l]. */
+void winograd_input4x4_avx2(const float *const *patch, size_t stride, float *v, size_t vs) {
+  __m256 h[4][4]; /* h[r][b]: B applied along the rows of each patch */
+  for (size_t r = 0; r < 4; r++) {
+    size_t o = r * stride;
+    /* rows of tiles l and l + 4 in the two halves, then a 4x4 transpose in each half:
+     * c[k] = column k of row r of the 8 tiles */
+    __m256 q0 = _mm256_set_m128(_mm_loadu_ps(patch[4] + o), _mm_loadu_ps(patch[0] + o));
+    __m256 q1 = _mm256_set_m128(_mm_loadu_ps(patch[5] + o), _mm_loadu_ps(patch[1] + o));
+    __m256 q2 = _mm256_set_m128(_mm_loadu_ps(patch[6] + o), _mm_loadu_ps(patch[2] + o));
+    __m256 q3 = _mm256_set_m128(_mm_loadu_ps(patch[7] + o), _mm_loadu_ps(patch[3] + o));
+    __m256 t0 = _mm256_unpacklo_ps(q0, q1), t1 = _mm256_unpackhi_ps(q0, q1);
+    __m256 t2 = _mm256_unpacklo_ps(q2, q3), t3 = _mm256_unpackhi_ps(q2, q3);
+    __m256 c[4] = {_mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
+                   _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE)};
+    bt4(c, h[r]);
+  }
+  for (size_t b = 0; b < 4; b++) {
+    __m256 x[4] = {h[0][b], h[1][b], h[2][b], h[3][b]}, y[4];
+    bt4(x, y);
+    for (size_t a = 0; a < 4; a++) _mm256_storeu_ps(v + (4 * a + b) * vs, y[a]);
+  }
+}
+
+/* Y = A^T M A of 8 tiles of side 2 (M[a][b] of tile l at m[(4a + b) * ms + l]), clamped,
+ * stored as winograd_output8_avx2 does. */
+void winograd_output4x4_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
+                             const int *rows, const int *cols, size_t ostride, int full) {
+  __m256 t[2][4]; /* t[i][b]: A applied down the columns */
+  for (size_t b = 0; b < 4; b++) {
+    __m256 x[4], y[2];
+    for (size_t a = 0; a < 4; a++) x[a] = _mm256_loadu_ps(m + (4 * a + b) * ms);
+    at4(x, y);
+    t[0][b] = y[0], t[1][b] = y[1];
+  }
+  /* max/min return their second operand for NaN: keep the value second so NaN survives */
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  float part[8][6][8]; /* the tiles' rows when not full (the shared layout) */
+  for (int i = 0; i < 2; i++) {
+    __m256 y[2];
+    at4(t[i], y);
+    y[0] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[0]));
+    y[1] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[1]));
+    float *row[8];
+    for (size_t l = 0; l < 8; l++) row[l] = full ? dst[l] + (size_t)i * ostride : part[l][i];
+    wino_store_row2(y[0], y[1], row);
+  }
+  if (!full) wino_store_partial((const float(*)[6][8])part, dst, rows, cols, ostride);
 }

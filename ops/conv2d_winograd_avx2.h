@@ -17,6 +17,10 @@ void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float 
 void winograd_input8x8_avx2(const float *const *patch, size_t stride, float *v, size_t vs);
 void winograd_output8x8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
                              const int *rows, const int *cols, size_t ostride, int full, int tile);
+/* The same for 4x4 input tiles (4 floats read per row) and output tiles of side 2. */
+void winograd_input4x4_avx2(const float *const *patch, size_t stride, float *v, size_t vs);
+void winograd_output4x4_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
+                             const int *rows, const int *cols, size_t ostride, int full);
 /* The GEMM of a panel with at most 4 tiles. */
 void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *b,
                                const float *bias, float *c, size_t ldc, size_t ncols);

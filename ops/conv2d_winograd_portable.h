@@ -1,8 +1,8 @@
 /* The portable C transforms of the Winograd path (conv2d_winograd_portable.c): the weight
  * transform run at load, and the input and output transforms of 8 tiles at a time, the
  * reference the AVX2 code (conv2d_winograd_avx2.c, conv2d_winograd8_avx2.c) is tested
- * against. Input tiles are 4x4 (points 0, +-1, inf; F(2x2, 3x3) only, whose transforms are always
- * these), 6x6 (0, +-1, +-2, inf) or 8x8 (0, +-1, +-2, +-1/2, inf). */
+ * against. Input tiles are 4x4 (points 0, +-1, inf), 6x6 (0, +-1, +-2, inf) or 8x8 (0, +-1,
+ * +-2, +-1/2, inf). */
 #ifndef CNNRT_OPS_CONV2D_WINOGRAD_PORTABLE_H
 #define CNNRT_OPS_CONV2D_WINOGRAD_PORTABLE_H
 #include <stddef.h>
