@@ -107,7 +107,7 @@ const char *gemm_kernel_name(void) {
 /* the rows (<= GEMM_MR) or columns of a missing bias */
 static const float zero_bias[GEMM_NR];
 
-/* Whether row panels [row0, row_end) of a panel of ncols columns go to narrow_columns. */
+/* Whether a panel of ncols columns goes to narrow_columns (AVX2 only). */
 static bool narrow_panel(gemm_kernel_fn kernel, size_t ncols) {
 #ifdef CNNRT_HAVE_AVX2_KERNEL
   return kernel == gemm_kernel_avx2 && ncols <= COLUMN_KERNEL_MAX_COLS;
