@@ -150,6 +150,13 @@ static cnnrt_status prepare_conv2d(void *params, const shape *in, int n_in,
   float *packed = w->alloc_floats(w->owner, conv2d_packed_floats(p));
   if (!packed) return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
   conv2d_pack_weights(p, packed); /* the packers apply weight_scale themselves */
+  size_t offsets = p->path == CONV_GEMM ? conv_gemm_offset_count(p) : 0;
+  if (offsets) { /* floats and uint32_t have one size: the allocator's buffer holds them */
+    float *buffer = w->alloc_floats(w->owner, offsets);
+    if (!buffer) return err_set(e, CNNRT_ERR_MEMORY, "out of memory for the im2col offsets");
+    p->im2col_offsets = (uint32_t *)(void *)buffer;
+    conv_gemm_offsets(p, (size_t)oh, (size_t)ow, p->im2col_offsets);
+  }
   return CNNRT_OK;
 }
 

@@ -42,7 +42,6 @@ typedef struct {
    * holds column x at x / sw), phase_width floats each, so that every im2col run is
    * contiguous at any stride */
   size_t band_rows, band_width, phase_width, row_stride, band_floats, pack_floats;
-  size_t offset_floats; /* the im2col rows' band offsets (uint32_t, one float each) */
   bool pointwise;
 } geometry;
 
@@ -96,7 +95,6 @@ static bool make_geometry(const conv2d_params *p, size_t oh, size_t ow, geometry
     g->block_panels /= 2;
   }
   if (g->band_floats > UINT32_MAX) return false; /* offsets are 32-bit (conv2d.c says so) */
-  g->offset_floats = g->pointwise ? 0 : g->k;
   g->blocks = div_up(panels, g->block_panels);
   /* + GEMM_NR: the last packed row's excess (see pack_from_band) */
   return mul_size(g->block_panels * GEMM_NR, g->kc, &g->pack_floats) &&
@@ -107,8 +105,7 @@ bool conv_gemm_scratch_floats(const conv2d_params *p, size_t oh, size_t ow, size
   geometry g;
   if (oh == 0 || ow == 0) return (*floats = 0, true);
   if (!make_geometry(p, oh, ow, &g)) return false;
-  return add_size(g.band_floats, g.pack_floats, floats) &&
-         add_size(*floats, g.offset_floats, floats);
+  return add_size(g.band_floats, g.pack_floats, floats);
 }
 
 typedef struct {
@@ -196,17 +193,23 @@ static inline void copy_run(float *dst, const float *src, size_t n) {
   for (; i < n; i++) dst[i] = src[i];
 }
 
+size_t conv_gemm_offset_count(const conv2d_params *p) {
+  return conv2d_is_pointwise(p) ? 0 : conv2d_group_k(p);
+}
+
 /* Band offset of each im2col row r = (channel, ki, kj): band plane `channel`, ki rows down,
- * in the phase and at the offset of padded column kj * dw. */
-static void im2col_offsets(const gemm_job *j, uint32_t *offs) {
-  const conv2d_params *p = j->p;
+ * in the phase and at the offset of padded column kj * dw. They depend on the geometry
+ * only, so they are computed once, at load. */
+void conv_gemm_offsets(const conv2d_params *p, size_t oh, size_t ow, uint32_t *offs) {
+  geometry g;
+  if (!make_geometry(p, oh, ow, &g)) return; /* cannot happen: prepare checked the sizes */
   size_t kw = (size_t)p->axis[1].kernel, per_channel = (size_t)p->axis[0].kernel * kw;
   size_t dh = (size_t)p->axis[0].dilation, dw = (size_t)p->axis[1].dilation;
-  size_t sw = (size_t)p->axis[1].stride, pw = j->g.phase_width;
-  size_t plane = j->g.band_rows * j->g.row_stride;
-  for (size_t r = 0; r < j->g.k; r++) {
+  size_t sw = (size_t)p->axis[1].stride, pw = g.phase_width;
+  size_t plane = g.band_rows * g.row_stride;
+  for (size_t r = 0; r < g.k; r++) {
     size_t c = r / per_channel, ki = r % per_channel / kw, kj = r % kw;
-    offs[r] = (uint32_t)(c * plane + ki * dh * j->g.row_stride + kj * dw % sw * pw + kj * dw / sw);
+    offs[r] = (uint32_t)(c * plane + ki * dh * g.row_stride + kj * dw % sw * pw + kj * dw / sw);
   }
 }
 
@@ -251,7 +254,7 @@ static void run_task(const gemm_job *j, int worker, size_t t) {
   const float *image = j->input + (n * (size_t)p->in_channels + grp * channels) * plane;
   float *slot = (float *)(j->scratch + (size_t)worker * j->slot_bytes);
   float *band = slot, *packed = slot + g->band_floats;
-  uint32_t *offs = (uint32_t *)(packed + g->pack_floats);
+  const uint32_t *offs = p->im2col_offsets;
   size_t oy_first = col0 / g->ow;
   if (!g->pointwise) {
     size_t oy_last = (col0 + ncols - 1) / g->ow;
@@ -259,7 +262,6 @@ static void run_task(const gemm_job *j, int worker, size_t t) {
     size_t band_rows = (oy_last - oy_first) * (size_t)p->axis[0].stride +
                        (size_t)((p->axis[0].kernel - 1) * p->axis[0].dilation) + 1;
     fill_band(j, image, y0, band_rows, band);
-    im2col_offsets(j, offs);
   }
   gemm_epilogue ep = p->epilogue;
   if (ep.bias) ep.bias += grp * g->m + row0;
@@ -314,8 +316,9 @@ void conv_gemm_run(const conv2d_params *p, const tensor *in, tensor *out, void *
                 .slot_bytes = slot_bytes,
                 .h = (int64_t)in->shape.dim[2],
                 .w = (int64_t)in->shape.dim[3]};
-  if (!make_geometry(p, out->shape.dim[2], out->shape.dim[3], &j.g))
-    return; /* cannot happen: infer and prepare checked these sizes */
+  if (!make_geometry(p, out->shape.dim[2], out->shape.dim[3], &j.g) ||
+      (!j.g.pointwise && !p->im2col_offsets))
+    return; /* cannot happen: infer and prepare checked these sizes and made the offsets */
   size_t tasks = in->shape.dim[0] * (size_t)p->groups * j.g.blocks;
   size_t threads = tp ? (size_t)threadpool_size(tp) : 1;
   /* Few pixel blocks (a small map): split the output channels too, in MR multiples. A

@@ -38,6 +38,8 @@ typedef struct {
   /* CONV_GEMM: per group, the group's weights packed for the micro-kernel; CONV_WINOGRAD:
    * the 16, 36 or 64 transformed weight matrices, each packed; NULL for CONV_DIRECT */
   float *packed;
+  /* CONV_GEMM, not pointwise: the band offset of each im2col row (conv_gemm_offsets) */
+  uint32_t *im2col_offsets;
   gemm_epilogue epilogue; /* bias and fused clamp */
 } conv2d_params;
 
@@ -68,6 +70,10 @@ int64_t conv2d_source_index(int64_t i, int64_t size, padding_mode mode);
 
 /* The GEMM path (conv2d_gemm.c): per-thread scratch floats, and the run. */
 bool conv_gemm_scratch_floats(const conv2d_params *p, size_t oh, size_t ow, size_t *floats);
+/* The band offsets of the im2col rows for an oh x ow output (conv2d_group_k(p) of them), or
+ * 0 when the conv reads its input in place (pointwise), computed once at load. */
+size_t conv_gemm_offset_count(const conv2d_params *p);
+void conv_gemm_offsets(const conv2d_params *p, size_t oh, size_t ow, uint32_t *offs);
 void conv_gemm_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
                    size_t slot_bytes, threadpool *tp);
 

@@ -47,7 +47,7 @@ static size_t winograd_cost(wino_variant v, size_t oh, size_t ow) {
  *   8 x 8, 2.2x at 32 x 32 and 28 x 28 256 channels, 1.13x at 6 x 6 where its cost is 0.79x);
  *   F(2x2, 5x5) where it costs less (outputs of about 2 x 2: 2.3x faster there);
  * - 3x3: by map size (see WINOGRAD_MIN_PIXELS_3X3); from 18 x 18, F(6x6, 3x3) only where it
- *   costs at most 0.8x F(4x4, 3x3) (1.3x to 1.4x faster at 18 x 18 and 24 x 24): at 0.83x
+ *   costs at most 0.8x F(4x4, 3x3) (1.2x to 1.5x faster at 18 x 18 and 24 x 24): at 0.83x
  *   (112 x 112, 224 x 224) the two are even, at 0.89x (28 x 28) to 1x F(4x4, 3x3) is 10% to
  *   30% faster (the bigger transformed weights, 7.1x the plain ones, are streamed for the
  *   few tiles of a sample). */
