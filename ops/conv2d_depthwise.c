@@ -236,16 +236,6 @@ static void depthwise_planes(void *ctx, size_t begin, size_t end) {
     generic_planes(j, begin, end);
 }
 
-#ifdef CNNRT_HAVE_DW_AVX2
-/* The AVX2 + FMA kernels when the CPU has them and the GEMM uses SIMD too (so that
- * CNNRT_PORTABLE=1 and gemm_force_portable switch both). */
-static bool simd_enabled(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-         strcmp(gemm_kernel_name(), "portable") != 0;
-}
-#endif
-
 /* Rows (input rows of n output rows) of the blocked path. */
 static int64_t block_input_rows(const window_axis *ah, int64_t n) {
   return (n - 1) * ah->stride + (ah->kernel - 1) * ah->dilation + 1;
@@ -284,7 +274,7 @@ static void plan(dw_job *j) {
   int64_t cols = (int64_t)1 << 29; /* columns in 32-bit lanes */
   bool small = j->w < cols && j->ow * sw < cols && aw->pad_begin < cols &&
                sw * j->phase_len <= DW_AVX2_ROW_FLOATS;
-  dw_band_fn simd = small && simd_enabled() ? depthwise_avx2_kernel(&geometry) : NULL;
+  dw_band_fn simd = small && gemm_simd_active() ? depthwise_avx2_kernel(&geometry) : NULL;
   if (simd) j->kernel = simd, j->load = depthwise_load_avx2; /* stride 1 or 2 */
 #endif
 }

@@ -385,7 +385,7 @@ void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *s
                 .batch = in->shape.dim[0],
                 .bias = p->epilogue.bias};
 #ifdef WINO_HAVE_AVX2
-  j.avx2 = strcmp(gemm_kernel_name(), "avx2-fma") == 0;
+  j.avx2 = gemm_simd_active();
 #endif
   size_t ic_n = (size_t)p->in_channels, oc_n = (size_t)p->out_channels;
   size_t threads = (size_t)threadpool_size(tp), total = j.batch * j.g.panels;

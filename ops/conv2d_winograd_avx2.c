@@ -49,26 +49,9 @@ void winograd_input8_avx2(const float *const *patch, size_t stride, float *v, si
   __m256 h[6][6]; /* h[r][b]: B applied along the rows of each patch */
   for (size_t r = 0; r < 6; r++) {
     size_t o = r * stride;
-    __m256 r0 = _mm256_loadu_ps(patch[0] + o), r1 = _mm256_loadu_ps(patch[1] + o);
-    __m256 r2 = _mm256_loadu_ps(patch[2] + o), r3 = _mm256_loadu_ps(patch[3] + o);
-    __m256 r4 = _mm256_loadu_ps(patch[4] + o), r5 = _mm256_loadu_ps(patch[5] + o);
-    __m256 r6 = _mm256_loadu_ps(patch[6] + o), r7 = _mm256_loadu_ps(patch[7] + o);
-    /* transpose: column c of the 8 rows into one vector (columns 0..5 only) */
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    __m256 c[6];
-    c[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-    c[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-    c[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-    c[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-    c[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-    c[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    __m256 c[8]; /* row r of the 8 patches, then column k of them (the first 6 used) */
+    for (size_t l = 0; l < 8; l++) c[l] = _mm256_loadu_ps(patch[l] + o);
+    transpose8(c);
     bt6(c, h[r]);
   }
   for (size_t b = 0; b < 6; b++) {

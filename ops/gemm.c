@@ -99,6 +99,10 @@ const char *gemm_kernel_name(void) {
   return current_kernel() == gemm_kernel_portable ? "portable" : "avx2-fma";
 }
 
+bool gemm_simd_active(void) {
+  return current_kernel() != gemm_kernel_portable;
+}
+
 /* Up to this many columns, a last panel is computed column by column, 4 row panels at a
  * time (gemm_column4_avx2), rather than as half tiles: 320->1280 1x1 at 7x7 (3 panels + 1
  * column) 0.51 -> 0.46 ms, 512->512 3x3 at 7x7 3.36 -> 3.01 ms. */

@@ -79,6 +79,11 @@ void gemm_block(const float *packed_a, size_t a_stride, size_t m, size_t kc,
  * previous setting. Also forced by the environment variable CNNRT_PORTABLE=1. */
 bool gemm_force_portable(bool on);
 
+/* Whether the AVX2 + FMA micro-kernel is in use (the CPU has both, CNNRT_PORTABLE=1 and
+ * gemm_force_portable do not force the portable one). The other AVX2 kernels (Winograd
+ * transforms, depthwise, pooling) follow it, so that one switch selects every path. */
+bool gemm_simd_active(void);
+
 /* Name of the micro-kernel in use: "avx2-fma" or "portable". */
 const char *gemm_kernel_name(void);
 

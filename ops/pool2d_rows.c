@@ -216,8 +216,7 @@ AVX2_ROWS(avg3_avx2, false, 3)
  * when the GEMM uses its SIMD micro-kernel (CPU support; CNNRT_PORTABLE=1 and
  * gemm_force_portable switch both off), as for the depthwise convolution. */
 static rows_fn stride2_kernel(bool is_max, int K) {
-  __builtin_cpu_init();
-  if (!__builtin_cpu_supports("avx2") || strcmp(gemm_kernel_name(), "portable") == 0) return NULL;
+  if (!gemm_simd_active()) return NULL;
   return is_max ? (K == 2 ? max2_avx2 : max3_avx2) : (K == 2 ? avg2_avx2 : avg3_avx2);
 }
 #endif
