@@ -9,6 +9,7 @@
 #include "ops/attr.h"
 #include "ops/conv2d_internal.h"
 #include "runtime/checked.h"
+#include "runtime/limits.h"
 
 static cnnrt_status parse_padding_mode(const attr_reader *a, padding_mode *mode, const err_ctx *e) {
   static const char *const names[] = {"zeros", "reflect", "replicate", "circular"};
@@ -109,9 +110,28 @@ static cnnrt_status parse_conv2d(const attr_reader *a, void *params, const err_c
   return CNNRT_OK;
 }
 
-static const char *kernel_conv2d(const void *params) {
+static const char *path_name(conv_path path) {
   static const char *const names[] = {"gemm", "winograd", "depthwise", "direct"};
-  return names[((const conv2d_params *)params)->path];
+  return names[path];
+}
+
+static const char *kernel_conv2d(const void *params) {
+  return path_name(((const conv2d_params *)params)->path);
+}
+
+/* The scratch of the chosen kernel would not fit a size_t (or, for the GEMM path, its band
+ * of input rows would pass 2^32 floats): an error naming the buffer and the fields that
+ * make it so large. */
+static cnnrt_status scratch_error(const conv2d_params *p, int64_t oh, int64_t ow,
+                                  const err_ctx *e) {
+  static const char *const buffers[] = {"im2col", "Winograd tile", "depthwise", "im2col"};
+  return err_set(e, CNNRT_ERR_MEMORY,
+                 "%s buffer size overflows for a %" PRId64 "x%" PRId64 " output (%s kernel; "
+                 "in_channels %" PRId64 ", kernel_size %" PRId64 "x%" PRId64 ", dilation %" PRId64
+                 "x%" PRId64 ", padding %" PRId64 "x%" PRId64 ")",
+                 buffers[p->path], oh, ow, path_name(p->path), p->in_channels, p->axis[0].kernel,
+                 p->axis[1].kernel, p->axis[0].dilation, p->axis[1].dilation, p->axis[0].pad_begin,
+                 p->axis[1].pad_begin);
 }
 
 /* scaled = weight * weight_scale[out channel], as a folded BatchNorm asks. */
@@ -136,7 +156,7 @@ static cnnrt_status prepare_conv2d(void *params, const shape *in, int n_in,
   conv2d_choose_path(p, (size_t)oh, (size_t)ow);
   /* inference sized the scratch of the provisional kernel; check the one chosen now */
   if (!conv2d_scratch_bytes(p, (size_t)oh, (size_t)ow, &scratch))
-    return err_set(e, CNNRT_ERR_MEMORY, "scratch buffer size overflows");
+    return scratch_error(p, oh, ow, e);
   size_t count = shape_numel(&p->weight.shape);
   if (!conv2d_packed_floats(p)) { /* the kernel reads the weights as they are */
     if (!p->weight_scale) return CNNRT_OK;
@@ -147,6 +167,11 @@ static cnnrt_status prepare_conv2d(void *params, const shape *in, int n_in,
     p->weight_scale = NULL;
     return CNNRT_OK;
   }
+  /* packed (Winograd: transformed) weights can be up to 7.1x the plain ones: the tensor
+   * limit bounds them like any tensor a file makes cnnrt allocate */
+  if ((st = limit_check(CNNRT_LIMIT_TENSOR_BYTES, (uint64_t)conv2d_packed_floats(p) * 4, e,
+                        "packed weights (%s kernel)", path_name(p->path))))
+    return st;
   float *packed = w->alloc_floats(w->owner, conv2d_packed_floats(p));
   if (!packed) return err_set(e, CNNRT_ERR_MEMORY, "out of memory packing the weights");
   conv2d_pack_weights(p, packed); /* the packers apply weight_scale themselves */
@@ -196,8 +221,7 @@ static cnnrt_status infer_conv2d(const void *params, const shape *in, int n_in, 
     return st;
   *out = shape4(in->dim[0], (size_t)p->out_channels, (size_t)oh, (size_t)ow);
   if (!conv2d_scratch_bytes(p, (size_t)oh, (size_t)ow, scratch_bytes))
-    return err_set(e, CNNRT_ERR_MEMORY,
-                   "im2col buffer size overflows (or a band of input rows passes 2^32 floats)");
+    return scratch_error(p, oh, ow, e);
   return CNNRT_OK;
 }
 

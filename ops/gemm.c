@@ -20,11 +20,13 @@ void gemm_pack_a_scaled(const float *a, size_t lda, size_t m, size_t k, const fl
     size_t rows = m - row0 < GEMM_MR ? m - row0 : GEMM_MR;
     /* row by row (sequential reads), each value to its place in the k-major panel */
     for (size_t r = 0; r < GEMM_MR; r++) {
-      const float *src = a + (row0 + r) * lda;
       float *dst = packed + r;
-      if (r >= rows)
+      if (r >= rows) { /* the zero rows padding the last panel (no source row to point at) */
         for (size_t p = 0; p < k; p++) dst[p * GEMM_MR] = 0.0f;
-      else if (row_scale)
+        continue;
+      }
+      const float *src = a + (row0 + r) * lda;
+      if (row_scale)
         for (size_t p = 0; p < k; p++) dst[p * GEMM_MR] = src[p] * row_scale[row0 + r];
       else
         for (size_t p = 0; p < k; p++) dst[p * GEMM_MR] = src[p];

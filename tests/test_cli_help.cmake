@@ -59,7 +59,8 @@ if(NOT man MATCHES "\"cnnrt ${version}\"")
 endif()
 
 # Bad usage exits with 2 and says why.
-foreach(bad "--plot;x.png" "--dump-features;d" "--labels-from-dirs" "--profile")
+foreach(bad "--plot;x.png" "--dump-features;d" "--labels-from-dirs" "--profile"
+            "--summary;--bench;3" "${SOURCE_DIR}/models/fashion_mnist/samples/ankle_boot_0.jpg;--bench;3")
   execute_process(COMMAND ${CNNRT} ${SOURCE_DIR}/models/fashion_mnist/model.json ${bad}
                   RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT status EQUAL 2 OR NOT err MATCHES "cnnrt: ")

@@ -81,6 +81,28 @@ Test(limits, tensor_bytes_at_load) {
                   NULL);
 }
 
+/* Packed weights are tensors a file makes cnnrt allocate too: F(6x6, 3x3) transforms a
+ * 16->16 3x3 conv's 9216 bytes of weights into 64 matrices of 18 x 16 floats (73728 bytes),
+ * refused under a limit that every tensor of the file itself passes. */
+Test(limits, tensor_bytes_of_packed_weights) {
+  const char *json = "{'format': 'cnnrt', 'version': 1, 'weights': 'm.bin', 'input': {'name': "
+                     "'x', 'shape': [1, 16, 24, 24]}, 'nodes': [{'name': 'c', 'op': 'Conv2d', "
+                     "'params': {'in_channels': 16, 'out_channels': 16, 'kernel_size': 3, "
+                     "'padding': 1}, 'weights': {'weight': {'offset': 0, 'shape': [16, 16, 3, "
+                     "3]}, 'bias': {'offset': 9216, 'shape': [16]}}}]}";
+  float *weights = calloc(9280 / 4, sizeof(float));
+  cnnrt_model *m = NULL;
+  cr_assert_eq(cnnrt_set_limit(CNNRT_LIMIT_TENSOR_BYTES, 73728), CNNRT_OK);
+  cnnrt_model_free(tu_load(json, weights, 9280));
+  cr_assert_eq(cnnrt_set_limit(CNNRT_LIMIT_TENSOR_BYTES, 40000), CNNRT_OK);
+  tu_assert_error("packed", tu_try_load(json, weights, 9280, &m), CNNRT_ERR_LIMIT,
+                  "node 0 'c' (Conv2d): packed weights (winograd kernel) is 73728 bytes",
+                  "over CNNRT_LIMIT_TENSOR_BYTES = 40000");
+  cr_assert_null(m);
+  cr_assert_eq(cnnrt_set_limit(CNNRT_LIMIT_TENSOR_BYTES, 0), CNNRT_OK);
+  free(weights);
+}
+
 /* A model fine at its declared batch is refused at a session batch that makes a tensor too
  * large, before any planning or allocation. */
 Test(limits, tensor_bytes_at_session_batch) {

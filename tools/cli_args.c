@@ -127,6 +127,8 @@ static bool check_modes(const cli_options *o) {
     problem = "images cannot be combined with --input-f32 or --summary";
   else if (o->profile && !o->bench_runs)
     problem = "--profile needs --bench N";
+  else if (o->bench_runs && (o->image_count || o->summary))
+    problem = "--bench cannot be combined with images or --summary";
   else if (!o->image_count && !o->input_f32 && !o->summary && !o->bench_runs)
     problem = "nothing to do: give images, --input-f32, --bench or --summary";
   else if ((o->output_f32 || o->dump_tensors) && !o->input_f32)
