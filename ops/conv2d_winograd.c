@@ -14,11 +14,11 @@
  * the GEMMs (one task per position and slice of output channels, so a slice of transformed
  * weights is read from memory once per block and then from L2 for every panel of the
  * block), transform back (one task per output channel, with bias and clamp). Each output
- * element is computed the same way whatever the block size or thread count. When the GEMM
- * runs its AVX2 kernel, the transforms (8 tiles per vector) and the GEMM of a
- * last panel holding few tiles are hand-written AVX2 + FMA code (conv2d_winograd_avx2.c,
- * conv2d_winograd8_avx2.c); otherwise (CNNRT_PORTABLE=1, other CPUs) portable C
- * (conv2d_winograd_portable.c). */
+ * element is computed the same way whatever the block size, batch or thread count (the
+ * GEMM's kernels sum every column in the same order, whatever the panel's width). When the
+ * GEMM runs its AVX2 kernel, the transforms (8 tiles per vector) are hand-written AVX2 + FMA
+ * code (conv2d_winograd_avx2.c, conv2d_winograd8_avx2.c); otherwise (CNNRT_PORTABLE=1, other
+ * CPUs) portable C (conv2d_winograd_portable.c). */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -44,8 +44,9 @@
 #define A_SLICE_BYTES ((size_t)128 << 10)
 #define PACK_IC 16 /* input channels per step of winograd_pack_weights */
 
-/* A panel with at most this many tiles (the last of an output) takes the narrow GEMM. */
-#define NARROW_TILES 4
+/* A last panel with at most this many tiles computes only those columns (GEMM_NR / 2: the
+ * half tile or the one-column kernel; with more, the full tile in place is cheaper). */
+#define NARROW_TILES (GEMM_NR / 2)
 
 size_t winograd_tile_in(wino_variant v) {
   return v == WINO_F2_3 ? 4 : v == WINO_F4_3 || v == WINO_F2_5 ? 6 : 8;
@@ -306,15 +307,12 @@ static void gemm_tasks(void *ctx, int worker, size_t begin, size_t end) {
     for (size_t panel = 0; panel < j->count; panel++) {
       const float *b = j->v + pos * j->vs + panel * ic_n * LANES;
       float *c = j->m + (oc0 * positions + pos) * tb + panel * LANES;
-#ifdef WINO_HAVE_AVX2
-      /* (not when spanning: a tile's result would depend on the batch size) */
+      /* a sample's last panel of at most 8 tiles: only those columns (the GEMM's narrow
+       * kernels, which sum every column as the full tile does); otherwise all 16, the
+       * unused ones landing in the panel's own columns of m */
       size_t t0 = (j->first + panel) % j->g.panels * LANES, ncols = j->g.tiles - t0;
-      if (j->avx2 && !j->g.span && ncols <= NARROW_TILES) {
-        winograd_gemm_narrow_avx2(a, rows, ic_n, b, ep.bias, c, positions * tb, ncols);
-        continue;
-      }
-#endif
-      gemm_panel(a, rows, ic_n, b, &ep, c, positions * tb, LANES);
+      gemm_panel(a, rows, ic_n, b, &ep, c, positions * tb,
+                 !j->g.span && ncols <= NARROW_TILES ? ncols : LANES);
     }
   }
 }

@@ -1,16 +1,13 @@
 /* AVX2 + FMA code of the Winograd path (ops/conv2d_winograd.c): the input and output
  * transforms of the variants on 4x4 and 6x6 input tiles, F(2x2, 3x3), F(4x4, 3x3) and F(2x2, 5x5)
- * (those on 8x8 tiles are in conv2d_winograd8_avx2.c), 8 tiles per call, one tile per lane, and the
- * GEMM of a panel with at most 4 tiles. This file is compiled with -mavx2 -mfma and only called
+ * (those on 8x8 tiles are in conv2d_winograd8_avx2.c), 8 tiles per call, one tile per lane. This
+ * file is compiled with -mavx2 -mfma and only called
  * when the GEMM runs its AVX2 kernel (the CPU has AVX2 and FMA, and the portable kernel is not
  * forced). */
 #include "ops/conv2d_winograd_avx2.h"
 
 #include <immintrin.h>
 #include "ops/conv2d_winograd_store_avx2.h"
-
-/* Input channels up to which the narrow GEMM copies its columns of B to the stack. */
-#define NARROW_COPY_MAX_K 1024
 
 /* y = B^T x for six vectors (the rows of B^T: 4 0 -5 0 1 0 / 0 -4 -4 1 1 0 / 0 4 -4 -1 1 0 /
  * 0 -2 -1 2 1 0 / 0 2 -1 -2 1 0 / 0 4 0 -5 0 1). */
@@ -99,77 +96,6 @@ void winograd_output8_avx2(const float *m, size_t ms, float lo, float hi, float 
     output8(m, ms, lo, hi, dst, rows, cols, ostride, full, 2);
   else
     output8(m, ms, lo, hi, dst, rows, cols, ostride, full, 4);
-}
-
-/* The narrow GEMM below for ncols = NC (b: k rows, row stride ldb), its k loop split over Q
- * accumulators per column. */
-static inline __attribute__((always_inline)) void narrow_tile(const float *a, size_t k,
-                                                              const float *b, size_t ldb,
-                                                              __m256 init, size_t NC, size_t Q,
-                                                              float out[4][8]) {
-  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-  __m256 acc[4][4];
-  for (size_t j = 0; j < NC; j++)
-    for (size_t q = 0; q < Q; q++) acc[j][q] = q ? _mm256_setzero_ps() : init;
-  /* the 8 floats at a + 6p are step p's 6 and 2 of step p + 1's (ignored): only the last
-   * step, which may end the buffer, is a masked load */
-  size_t p = 0;
-  for (; p + Q < k; p += Q)
-    for (size_t q = 0; q < Q; q++) {
-      __m256 av = _mm256_loadu_ps(a + 6 * (p + q));
-      for (size_t j = 0; j < NC; j++)
-        acc[j][q] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(b + ldb * (p + q) + j), acc[j][q]);
-    }
-  for (; p < k; p++) { /* the last steps, on the first accumulators */
-    __m256 av = p + 1 < k ? _mm256_loadu_ps(a + 6 * p) : _mm256_maskload_ps(a + 6 * p, six);
-    for (size_t j = 0; j < NC; j++)
-      acc[j][0] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(b + ldb * p + j), acc[j][0]);
-  }
-  for (size_t j = 0; j < NC; j++) {
-    __m256 s = acc[j][0];
-    for (size_t q = 1; q < Q; q++) s = _mm256_add_ps(s, acc[j][q]);
-    _mm256_storeu_ps(out[j], s);
-  }
-}
-
-/* C = A B + bias for the first ncols (1..4) columns of a B panel (k x 16, row stride 16),
- * A packed by gemm_pack_a (m rows, panels of 6); bias per row or NULL. Rows of C are 16
- * wide (row stride ldc): the other columns are set to 0. For the last panel of an output
- * whose tiles fill few of its 16 columns, at a fraction of a full panel's cost. */
-void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *b,
-                               const float *bias, float *c, size_t ldc, size_t ncols) {
-  float narrow[NARROW_COPY_MAX_K * 4]; /* the 4 first columns of B, to stay in L1 */
-  size_t ldb = 16;
-  if (k <= NARROW_COPY_MAX_K) {
-    for (size_t p = 0; p < k; p++) _mm_storeu_ps(narrow + 4 * p, _mm_loadu_ps(b + 16 * p));
-    b = narrow, ldb = 4;
-  }
-  for (size_t r0 = 0; r0 < m; r0 += 6, a += 6 * k) {
-    size_t rows = m - r0 < 6 ? m - r0 : 6;
-    float first[8] = {0}, out[4][8];
-    for (size_t r = 0; r < rows && bias; r++) first[r] = bias[r0 + r];
-    __m256 init = _mm256_loadu_ps(first);
-    switch (ncols) {
-    case 1:
-      narrow_tile(a, k, b, ldb, init, 1, 4, out);
-      break;
-    case 2:
-      narrow_tile(a, k, b, ldb, init, 2, 4, out);
-      break;
-    case 3:
-      narrow_tile(a, k, b, ldb, init, 3, 2, out);
-      break;
-    default:
-      narrow_tile(a, k, b, ldb, init, 4, 2, out);
-      break;
-    }
-    for (size_t r = 0; r < rows; r++) {
-      float *row = c + (r0 + r) * ldc;
-      _mm256_storeu_ps(row, _mm256_setzero_ps());
-      _mm256_storeu_ps(row + 8, _mm256_setzero_ps());
-      for (size_t j = 0; j < ncols; j++) row[j] = out[j][r];
-    }
-  }
 }
 
 /* ---- 4x4 input tiles: F(2x2, 3x3) ------------------------------------------------------ */

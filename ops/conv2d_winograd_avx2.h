@@ -1,6 +1,6 @@
-/* The AVX2 + FMA parts of the Winograd path (ops/conv2d_winograd_avx2.c for 6x6 input tiles
- * and the narrow GEMM, ops/conv2d_winograd8_avx2.c for 8x8 input tiles, compiled with -mavx2
- * -mfma), called by ops/conv2d_winograd.c only when the GEMM runs its AVX2 kernel. */
+/* The AVX2 + FMA transforms of the Winograd path (ops/conv2d_winograd_avx2.c for 4x4 and 6x6
+ * input tiles, ops/conv2d_winograd8_avx2.c for 8x8 ones, compiled with -mavx2 -mfma), called
+ * by ops/conv2d_winograd.c only when the GEMM runs its AVX2 kernel. */
 #ifndef CNNRT_OPS_CONV2D_WINOGRAD_AVX2_H
 #define CNNRT_OPS_CONV2D_WINOGRAD_AVX2_H
 #include <stddef.h>
@@ -21,9 +21,6 @@ void winograd_output8x8_avx2(const float *m, size_t ms, float lo, float hi, floa
 void winograd_input4x4_avx2(const float *const *patch, size_t stride, float *v, size_t vs);
 void winograd_output4x4_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,
                              const int *rows, const int *cols, size_t ostride, int full);
-/* The GEMM of a panel with at most 4 tiles. */
-void winograd_gemm_narrow_avx2(const float *a, size_t m, size_t k, const float *b,
-                               const float *bias, float *c, size_t ldc, size_t ncols);
 #endif
 
 #endif
