@@ -1,4 +1,5 @@
-/* The weight blob: a bare file name beside model.json, read once into aligned memory; and
+/* The weight blob: a bare file name beside model.json, mapped (or read once into aligned
+ * memory); and
  * the whole-file reader every file input goes through. */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,11 +44,111 @@ static cnnrt_status copy_blob(const void *bytes, size_t len, cnnrt_model *m, con
   cnnrt_status st;
   if ((st = limit_check(CNNRT_LIMIT_WEIGHTS_BYTES, len, e, "the weight blob"))) return st;
   if (len == 0) return CNNRT_OK;
-  if (!align_size(len, BLOB_ALIGNMENT, &padded) || !(m->blob = big_alloc(padded)))
+  float *copy;
+  if (!align_size(len, BLOB_ALIGNMENT, &padded) || !(copy = big_alloc(padded)))
     return err_set(e, CNNRT_ERR_MEMORY, "out of memory for a %zu-byte weight blob", len);
-  memcpy(m->blob, bytes, len);
+  memcpy(copy, bytes, len);
+  from_little_endian(copy, len);
+  m->blob = copy;
   m->blob_bytes = len;
-  from_little_endian(m->blob, len);
+  return CNNRT_OK;
+}
+
+/* Reads exactly len bytes from fd into buf. */
+static bool read_all(int fd, char *buf, size_t len) {
+  errno = 0; /* stays 0 when the file ends early */
+  while (len > 0) {
+    ssize_t got = read(fd, buf, len > ((size_t)1 << 30) ? (size_t)1 << 30 : len);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    buf += got;
+    len -= (size_t)got;
+  }
+  return true;
+}
+
+/* Opens path as a regular file of at most limit bytes (refusing directories, FIFOs and
+ * devices without blocking on them): its descriptor in *fd (close it) and size in *size. */
+static cnnrt_status open_regular_file(const char *path, cnnrt_limit limit, const char *what,
+                                      int *fd, size_t *size) {
+  /* O_NONBLOCK: opening a FIFO without a writer must not hang; regular files ignore it. */
+  *fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (*fd < 0)
+    return err_set(NULL, CNNRT_ERR_IO, "%s: cannot open %s: %s", path, what, strerror(errno));
+  err_ctx e = err_ctx_file(path);
+  cnnrt_status st;
+  struct stat info;
+  if (fstat(*fd, &info) != 0)
+    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: %s", path, what, strerror(errno));
+  else if (!S_ISREG(info.st_mode))
+    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: not a regular file%s", path, what,
+                 S_ISDIR(info.st_mode) ? " (a directory)" : "");
+  else if (info.st_size < 0)
+    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: bad file size", path, what);
+  else
+    st = limit_check(limit, (uint64_t)info.st_size, &e, "the %s", what);
+  if (st != CNNRT_OK) {
+    close(*fd);
+    return st;
+  }
+  *size = (size_t)info.st_size;
+  return CNNRT_OK;
+}
+
+/* Reads the size bytes of fd into a 64-byte aligned, NUL-terminated buffer. */
+static cnnrt_status read_whole_file(int fd, size_t size, const char *path, const char *what,
+                                    char **data) {
+  size_t padded;
+  char *buf;
+  if (!align_size(size + 1, BLOB_ALIGNMENT, &padded) || !(buf = big_alloc(padded)))
+    return err_set(NULL, CNNRT_ERR_MEMORY, "%s: out of memory for a %zu-byte %s", path, size, what);
+  if (!read_all(fd, buf, size)) {
+    cnnrt_status st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: %s", path, what,
+                              errno ? strerror(errno) : "file changed while reading");
+    free(buf);
+    return st;
+  }
+  memset(buf + size, 0, padded - size); /* NUL-terminated; no uninitialised padding */
+  *data = buf;
+  return CNNRT_OK;
+}
+
+cnnrt_status loader_read_file(const char *path, cnnrt_limit limit, const char *what, char **data,
+                              size_t *len) {
+  int fd = -1;
+  size_t size = 0;
+  cnnrt_status st = open_regular_file(path, limit, what, &fd, &size);
+  if (st != CNNRT_OK) return st;
+  st = read_whole_file(fd, size, path, what, data);
+  close(fd);
+  if (st == CNNRT_OK) *len = size;
+  return st;
+}
+
+/* The weights file, mapped where possible (no page to clear, no copy: a third of the load
+ * time of a 45 MB model went there), else read. *mapped_bytes > 0 says it is a mapping. */
+static cnnrt_status map_weights_file(const char *path, const float **data, size_t *len,
+                                     size_t *mapped_bytes) {
+  static const char what[] = "weights file";
+  int fd = -1;
+  size_t size = 0;
+  cnnrt_status st = open_regular_file(path, CNNRT_LIMIT_WEIGHTS_BYTES, what, &fd, &size);
+  if (st != CNNRT_OK) return st;
+  const void *map = big_map_file(fd, size);
+  struct stat info;
+  if (map && (fstat(fd, &info) != 0 || info.st_size < 0 || (size_t)info.st_size < size)) {
+    big_unmap(map, size); /* shrunk since it was opened: reading its end would fault */
+    close(fd);
+    return err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: file changed while reading", path,
+                   what);
+  }
+  char *buf = NULL;
+  if (!map && size > 0) st = read_whole_file(fd, size, path, what, &buf);
+  close(fd);
+  if (st != CNNRT_OK) return st;
+  *data = map ? map : (const float *)buf;
+  *len = size;
+  *mapped_bytes = map ? size : 0;
   return CNNRT_OK;
 }
 
@@ -68,69 +169,15 @@ cnnrt_status loader_read_blob(const cJSON *root, const blob_source *src, cnnrt_m
   char *path = malloc(path_len);
   if (!path) return err_set(e, CNNRT_ERR_MEMORY, "out of memory");
   snprintf(path, path_len, "%s%s%s", src->json_dir, src->json_dir[0] ? "/" : "", name->valuestring);
-  char *data = NULL;
-  size_t len = 0;
-  st = loader_read_file(path, CNNRT_LIMIT_WEIGHTS_BYTES, "weights file", &data, &len);
+  const float *data = NULL;
+  size_t len = 0, mapped_bytes = 0;
+  st = map_weights_file(path, &data, &len, &mapped_bytes);
   free(path);
   if (st != CNNRT_OK) return st;
-  if (len == 0) { /* nothing to keep: every weight reference will be out of range */
-    free(data);
-    return CNNRT_OK;
-  }
-  m->blob = (float *)data; /* already 64-byte aligned */
+  /* an empty file keeps nothing: every weight reference will be out of range */
+  m->blob = data; /* 64-byte aligned (a mapping: page aligned) */
   m->blob_bytes = len;
-  from_little_endian(m->blob, len);
-  return CNNRT_OK;
-}
-
-/* Reads exactly len bytes from fd into buf. */
-static bool read_all(int fd, char *buf, size_t len) {
-  errno = 0; /* stays 0 when the file ends early */
-  while (len > 0) {
-    ssize_t got = read(fd, buf, len > ((size_t)1 << 30) ? (size_t)1 << 30 : len);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    buf += got;
-    len -= (size_t)got;
-  }
-  return true;
-}
-
-cnnrt_status loader_read_file(const char *path, cnnrt_limit limit, const char *what, char **data,
-                              size_t *len) {
-  /* O_NONBLOCK: opening a FIFO without a writer must not hang; regular files ignore it. */
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0)
-    return err_set(NULL, CNNRT_ERR_IO, "%s: cannot open %s: %s", path, what, strerror(errno));
-  err_ctx e = err_ctx_file(path);
-  cnnrt_status st = CNNRT_OK;
-  struct stat info;
-  size_t size = 0, padded = 0;
-  char *buf = NULL;
-  if (fstat(fd, &info) != 0)
-    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: %s", path, what, strerror(errno));
-  else if (!S_ISREG(info.st_mode))
-    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: not a regular file%s", path, what,
-                 S_ISDIR(info.st_mode) ? " (a directory)" : "");
-  else if (info.st_size < 0)
-    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: bad file size", path, what);
-  else
-    st = limit_check(limit, (uint64_t)info.st_size, &e, "the %s", what);
-  if (st == CNNRT_OK) {
-    size = (size_t)info.st_size;
-    if (!align_size(size + 1, BLOB_ALIGNMENT, &padded) || !(buf = big_alloc(padded)))
-      st = err_set(NULL, CNNRT_ERR_MEMORY, "%s: out of memory for a %zu-byte %s", path, size, what);
-  }
-  if (st == CNNRT_OK && !read_all(fd, buf, size))
-    st = err_set(NULL, CNNRT_ERR_IO, "%s: cannot read %s: %s", path, what,
-                 errno ? strerror(errno) : "file changed while reading");
-  close(fd);
-  if (st != CNNRT_OK) {
-    free(buf);
-    return st;
-  }
-  memset(buf + size, 0, padded - size); /* NUL-terminated; no uninitialised padding */
-  *data = buf;
-  *len = size;
+  m->blob_mapped_bytes = mapped_bytes;
+  if (!mapped_bytes) from_little_endian((float *)data, len); /* read: our own buffer */
   return CNNRT_OK;
 }

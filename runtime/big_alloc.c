@@ -3,7 +3,7 @@
 #include "runtime/big_alloc.h"
 
 #include <stdlib.h>
-#if defined(__linux__)
+#if defined(__linux__) || defined(__APPLE__)
 #include <sys/mman.h>
 #endif
 
@@ -23,3 +23,28 @@ void *big_alloc(size_t bytes) {
 #endif
   return aligned_alloc(64, rounded);
 }
+
+#if (defined(__linux__) || defined(__APPLE__)) && defined(__BYTE_ORDER__) &&                       \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if !defined(MAP_POPULATE)
+#define MAP_POPULATE 0
+#endif
+const void *big_map_file(int fd, size_t bytes) {
+  if (bytes == 0) return NULL;
+  void *p = mmap(NULL, bytes, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+void big_unmap(const void *p, size_t bytes) {
+  if (p) (void)munmap((void *)p, bytes);
+}
+#else
+const void *big_map_file(int fd, size_t bytes) {
+  (void)fd, (void)bytes;
+  return NULL;
+}
+
+void big_unmap(const void *p, size_t bytes) {
+  (void)p, (void)bytes;
+}
+#endif

@@ -49,7 +49,10 @@ void graph_free(cnnrt_model *m) {
   for (size_t i = 0; i < m->owned_count; i++) free(m->owned[i]);
   free(m->owned);
   free(m->value_shapes);
-  free(m->blob);
+  if (m->blob_mapped_bytes)
+    big_unmap(m->blob, m->blob_mapped_bytes);
+  else
+    free((void *)m->blob);
   free(m->input_name);
   free(m->source);
   free(m);

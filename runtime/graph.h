@@ -32,9 +32,10 @@ struct cnnrt_model {
   preprocess_spec preprocess;
   char **labels;
   size_t label_count;
-  float *blob; /* 64-byte aligned copy of the weight file */
+  const float *blob; /* the weight file: mapped, or a 64-byte aligned copy */
   size_t blob_bytes;
-  float **owned; /* weights made at load (folded BatchNorm), freed with the model */
+  size_t blob_mapped_bytes; /* > 0: blob is a mapping of that many bytes (big_unmap) */
+  float **owned;            /* weights made at load (folded BatchNorm), freed with the model */
   size_t owned_count;
 };
 

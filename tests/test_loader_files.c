@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "runtime/graph.h"
 #include "tests/test_util.h"
 
 #define MODEL_JSON                                                                                 \
@@ -153,4 +154,46 @@ Test(loader_files, shipped_models_load) {
     cr_assert_eq(cnnrt_model_output_count(m), 10, "%s", paths[i]);
     cnnrt_model_free(m);
   }
+}
+
+/* The weights file is mapped, not copied (Linux, little-endian), and the weights that the
+ * kernels read in place (depthwise filters, biases, PReLU slopes) end exactly at the end of
+ * a page-sized file: a read past a tensor would run off the mapping. Same result as the
+ * same model loaded from memory (a copy). */
+Test(loader_files, weights_file_is_mapped_and_read_to_its_end) {
+  enum { PAGE = 4096, FLOATS = PAGE / 4, C = 16, DW = C * 9 }; /* offsets: multiples of 64 B */
+  static float weights[FLOATS];
+  for (size_t i = 0; i < FLOATS; i++) weights[i] = 0.25f * (float)(i % 7) - 0.5f;
+  char text[1024];
+  snprintf(text, sizeof text,
+           "{'format': 'cnnrt', 'version': 1, 'weights': 'm.bin',"
+           " 'input': {'name': 'x', 'shape': [1, 16, 5, 5]},"
+           " 'nodes': [{'name': 'dw', 'op': 'Conv2d',"
+           "            'params': {'in_channels': 16, 'out_channels': 16, 'kernel_size': 3,"
+           "                       'padding': 1, 'groups': 16},"
+           "            'weights': {'weight': {'offset': %d, 'shape': [16, 1, 3, 3]},"
+           "                        'bias': {'offset': %d, 'shape': [16]}}},"
+           "           {'name': 'act', 'op': 'PReLU', 'params': {'num_parameters': 16},"
+           "            'weights': {'weight': {'offset': %d, 'shape': [16]}}}]}",
+           4 * (FLOATS - 2 * C - DW), 4 * (FLOATS - 2 * C), 4 * (FLOATS - C));
+  char *json = tu_json(text), *dir = tu_temp_dir();
+  char *json_path = tu_write_file(dir, "model.json", json, strlen(json));
+  free(tu_write_file(dir, "m.bin", weights, sizeof weights));
+  cnnrt_model *mapped = tu_load_file(json_path);
+#if defined(__linux__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  cr_assert_eq(mapped->blob_mapped_bytes, (size_t)PAGE, "the weights file is mapped");
+#endif
+  cnnrt_model *copied = NULL;
+  cr_assert_eq(cnnrt_model_load_memory(json, strlen(json), weights, sizeof weights, &copied),
+               CNNRT_OK, "%s", cnnrt_last_error());
+  cr_assert_eq(copied->blob_mapped_bytes, 0, "memory loading copies the weights");
+  float *input = tu_random_floats(C * 5 * 5, 7);
+  size_t n;
+  float *got = tu_run(mapped, 1, 1, input, &n), *want = tu_run(copied, 1, 1, input, NULL);
+  cr_assert_eq(memcmp(got, want, n * sizeof *got), 0, "mapped and copied weights agree");
+  free(got), free(want), free(input), free(json), free(json_path);
+  cnnrt_model_free(mapped);
+  cnnrt_model_free(copied);
+  tu_remove_dir(dir);
+  free(dir);
 }
