@@ -25,6 +25,7 @@ typedef struct {
   const char *dump_tensors;
   int bench_runs;          /* 0 = no benchmark */
   bool profile;            /* per-node times of the benchmark runs */
+  double load_ms;          /* wall time of cnnrt_model_load (printed by --bench) */
   const char **owned_args; /* what cli_parse allocated */
 } cli_options;
 

@@ -4,7 +4,6 @@
  * on a busy machine it is the steadier of the two. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include "cli.h"
 #include "cli_text.h"
 
@@ -14,16 +13,10 @@ typedef struct {
   double start;
 } profile_state;
 
-static double clock_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 static void stamp_node(void *user, size_t node, const float *data, size_t count) {
   profile_state *p = user;
   (void)data, (void)count;
-  p->stamps[p->run * p->nodes + node] = clock_ms() - p->start;
+  p->stamps[p->run * p->nodes + node] = 1e3 * cli_seconds() - p->start;
 }
 
 static int compare_doubles(const void *a, const void *b) {
@@ -75,7 +68,7 @@ int cli_profile(cnnrt_session *s, const cnnrt_model *m, const float *in, size_t 
     status = 1;
   }
   for (; status == 0 && p.run < runs; p.run++) {
-    p.start = clock_ms();
+    p.start = 1e3 * cli_seconds();
     if (cnnrt_run_observed(s, in, n_in, out, n_out, stamp_node, &p) != CNNRT_OK)
       status = cli_fail();
   }

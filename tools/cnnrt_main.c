@@ -2,6 +2,7 @@
  * benchmark and summarise cnnrt models. */
 #include <stdio.h>
 #include "cli.h"
+#include "cli_text.h"
 
 int cli_fail(void) {
   fprintf(stderr, "cnnrt: %s\n", cnnrt_last_error());
@@ -15,7 +16,10 @@ int main(int argc, char **argv) {
   if (!cli_parse(argc, argv, &o, &exit_now, &status)) return 2;
   if (exit_now) return status;
   cnnrt_model *m = NULL;
-  if (cnnrt_model_load(o.model, &m) != CNNRT_OK)
+  double t0 = cli_seconds();
+  cnnrt_status loaded = cnnrt_model_load(o.model, &m);
+  o.load_ms = 1e3 * (cli_seconds() - t0);
+  if (loaded != CNNRT_OK)
     status = cli_fail();
   else if (o.summary)
     status = o.json ? cli_summary_json(m, &o) : cli_summary(m, &o);
