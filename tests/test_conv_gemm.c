@@ -40,23 +40,13 @@ static const gemm_case cases[] = {
     {64, 24, 7, 7, 3, 1, 1, 1, 1, 1, "zeros", true},        /* the tail over two k blocks */
 };
 
-/* A Conv2d (+ ReLU) model of one case with random weights; blob in *blob (caller frees). */
+/* The model of one case (tu_load_conv); blob in *blob (caller frees). */
 static cnnrt_model *load_case(const gemm_case *c, float **blob) {
-  size_t weights = (size_t)(c->out_c * c->in_c / c->groups * c->k * c->k);
-  size_t bias_at = (weights * 4 + 63) / 64 * 64, floats = bias_at / 4 + (size_t)c->out_c;
-  *blob = tu_random_floats(floats, (uint64_t)(c->in_c * 1000 + c->out_c));
-  char json[2048];
-  snprintf(json, sizeof json,
-           "{'format': 'cnnrt', 'version': 1, 'weights': 'w.bin', 'input': {'name': 'input', "
-           "'shape': [%d, %d, %d, %d]}, 'nodes': [{'name': 'conv', 'op': 'Conv2d', 'params': "
-           "{'in_channels': %d, 'out_channels': %d, 'kernel_size': %d, 'stride': %d, "
-           "'padding': %d, 'dilation': %d, 'groups': %d, 'padding_mode': '%s'}, "
-           "'weights': {'weight': {'offset': 0, 'shape': [%d, %d, %d, %d]}, 'bias': {'offset': "
-           "%zu, 'shape': [%d]}}}%s]}",
-           c->batch, c->in_c, c->h, c->w, c->in_c, c->out_c, c->k, c->stride, c->pad, c->dilation,
-           c->groups, c->mode, c->out_c, c->in_c / c->groups, c->k, c->k, bias_at, c->out_c,
-           c->relu ? ", {'name': 'relu', 'op': 'ReLU'}" : "");
-  return tu_load(json, *blob, floats * sizeof(float));
+  tu_conv_spec s = {.batch = c->batch, .in_c = c->in_c, .out_c = c->out_c, .h = c->h, .w = c->w};
+  s.kh = s.kw = c->k, s.sh = s.sw = c->stride, s.ph = s.pw = c->pad;
+  s.dh = s.dw = c->dilation, s.groups = c->groups, s.mode = c->mode, s.bias = true;
+  s.act = c->relu ? "ReLU" : NULL, s.seed = (uint64_t)(c->in_c * 1000 + c->out_c);
+  return tu_load_conv(&s, blob);
 }
 
 ParameterizedTestParameters(conv_gemm, matches_direct) {

@@ -66,29 +66,13 @@ static void describe(const dw_case *c, size_t row, char *buf, size_t size) {
            c->batch);
 }
 
-/* A depthwise Conv2d (+ activation) model of one case with random weights; blob in *blob
- * (caller frees). */
+/* The model of one case (tu_load_conv); blob in *blob (caller frees). */
 static cnnrt_model *load_case(const dw_case *c, float **blob) {
-  int oc = c->c * c->mult;
-  size_t weights = (size_t)(oc * c->kh * c->kw), bias_at = (weights * 4 + 63) / 64 * 64;
-  size_t floats = bias_at / 4 + (size_t)oc;
-  *blob = tu_random_floats(floats, (uint64_t)(c->c * 1000 + c->kh * 10 + c->sh));
-  char bias[128] = "", pad[64], act[96] = "", json[2048];
-  if (c->bias) snprintf(bias, sizeof bias, ", 'bias': {'offset': %zu, 'shape': [%d]}", bias_at, oc);
-  if (c->same)
-    snprintf(pad, sizeof pad, "'same'");
-  else
-    snprintf(pad, sizeof pad, "[%d, %d]", c->ph, c->pw);
-  if (c->act) snprintf(act, sizeof act, ", {'name': 'act', 'op': '%s'}", c->act);
-  snprintf(json, sizeof json,
-           "{'format': 'cnnrt', 'version': 1, 'weights': 'w.bin', 'input': {'name': 'input', "
-           "'shape': [%d, %d, %d, %d]}, 'nodes': [{'name': 'conv', 'op': 'Conv2d', 'params': "
-           "{'in_channels': %d, 'out_channels': %d, 'kernel_size': [%d, %d], 'stride': [%d, %d], "
-           "'padding': %s, 'dilation': [%d, %d], 'groups': %d, 'bias': %s}, "
-           "'weights': {'weight': {'offset': 0, 'shape': [%d, 1, %d, %d]}%s}}%s]}",
-           c->batch, c->c, c->h, c->w, c->c, oc, c->kh, c->kw, c->sh, c->sw, pad, c->dh, c->dw,
-           c->c, c->bias ? "true" : "false", oc, c->kh, c->kw, bias, act);
-  return tu_load(json, *blob, floats * sizeof(float));
+  tu_conv_spec s = {.batch = c->batch, .in_c = c->c, .out_c = c->c * c->mult, .h = c->h, .w = c->w};
+  s.kh = c->kh, s.kw = c->kw, s.sh = c->sh, s.sw = c->sw, s.ph = c->ph, s.pw = c->pw;
+  s.dh = c->dh, s.dw = c->dw, s.groups = c->c, s.same = c->same, s.bias = c->bias, s.act = c->act;
+  s.seed = (uint64_t)(c->c * 1000 + c->kh * 10 + c->sh);
+  return tu_load_conv(&s, blob);
 }
 
 ParameterizedTestParameters(depthwise, matches_direct) {

@@ -32,6 +32,41 @@ cnnrt_model *tu_load(const char *quoted, const void *blob, size_t blob_bytes) {
   return m;
 }
 
+cnnrt_model *tu_load_conv(const tu_conv_spec *s, float **blob) {
+  size_t weights = (size_t)s->out_c * (size_t)(s->in_c / s->groups) * (size_t)(s->kh * s->kw);
+  size_t array = ((size_t)s->out_c * 4 + 63) / 64 * 64; /* bytes per per-channel array */
+  size_t bias_at = (weights * 4 + 63) / 64 * 64, bn_at = bias_at + array;
+  size_t floats = (bn_at + 4 * array) / 4;
+  *blob = tu_random_floats(floats, s->seed);
+  for (size_t i = (bn_at + 3 * array) / 4; i < floats; i++) (*blob)[i] = 1.0f + 0.5f * (*blob)[i];
+  char pad[64], bias[128] = "", bn[512] = "", act[96] = "", json[3072];
+  if (s->same)
+    snprintf(pad, sizeof pad, "'same'");
+  else
+    snprintf(pad, sizeof pad, "[%d, %d]", s->ph, s->pw);
+  if (s->bias)
+    snprintf(bias, sizeof bias, ", 'bias': {'offset': %zu, 'shape': [%d]}", bias_at, s->out_c);
+  if (s->bn)
+    snprintf(bn, sizeof bn,
+             ", {'name': 'bn', 'op': 'BatchNorm2d', 'params': {'num_features': %d}, 'weights': "
+             "{'weight': {'offset': %zu, 'shape': [%d]}, 'bias': {'offset': %zu, 'shape': [%d]}, "
+             "'running_mean': {'offset': %zu, 'shape': [%d]}, 'running_var': {'offset': %zu, "
+             "'shape': [%d]}}}",
+             s->out_c, bn_at, s->out_c, bn_at + array, s->out_c, bn_at + 2 * array, s->out_c,
+             bn_at + 3 * array, s->out_c);
+  if (s->act) snprintf(act, sizeof act, ", {'name': 'act', 'op': '%s'}", s->act);
+  snprintf(json, sizeof json,
+           "{'format': 'cnnrt', 'version': 1, 'weights': 'w.bin', 'input': {'name': 'input', "
+           "'shape': [%d, %d, %d, %d]}, 'nodes': [{'name': 'conv', 'op': 'Conv2d', 'params': "
+           "{'in_channels': %d, 'out_channels': %d, 'kernel_size': [%d, %d], 'stride': [%d, %d], "
+           "'padding': %s, 'dilation': [%d, %d], 'groups': %d, 'bias': %s, 'padding_mode': '%s'}, "
+           "'weights': {'weight': {'offset': 0, 'shape': [%d, %d, %d, %d]}%s}}%s%s]}",
+           s->batch, s->in_c, s->h, s->w, s->in_c, s->out_c, s->kh, s->kw, s->sh, s->sw, pad, s->dh,
+           s->dw, s->groups, s->bias ? "true" : "false", s->mode ? s->mode : "zeros", s->out_c,
+           s->in_c / s->groups, s->kh, s->kw, bias, bn, act);
+  return tu_load(json, *blob, floats * sizeof(float));
+}
+
 cnnrt_model *tu_load_file(const char *path) {
   cnnrt_model *m = NULL;
   cnnrt_status st = cnnrt_model_load(path, &m);

@@ -47,6 +47,22 @@ cnnrt_status tu_try_load(const char *quoted, const void *blob, size_t blob_bytes
 cnnrt_model *tu_load(const char *quoted, const void *blob, size_t blob_bytes);
 cnnrt_model *tu_load_file(const char *path);
 
+/* One Conv2d, optionally followed by a BatchNorm2d (folded into it at load) and an
+ * activation (fused), for the kernel tests that compare conv paths on the same weights. */
+typedef struct {
+  int batch, in_c, out_c, h, w;
+  int kh, kw, sh, sw, ph, pw, dh, dw, groups;
+  bool same;        /* padding 'same' instead of ph, pw */
+  const char *mode; /* padding_mode; NULL: zeros */
+  bool bias, bn;
+  const char *act; /* NULL, or the op after the conv ("ReLU", "ReLU6") */
+  uint64_t seed;
+} tu_conv_spec;
+
+/* Loads the model of s with weights uniform in [-1, 1) (BatchNorm variances in [0.5, 1.5));
+ * its blob in *blob (caller frees). */
+cnnrt_model *tu_load_conv(const tu_conv_spec *s, float **blob);
+
 /* Runs input through a fresh session (threads, batch); returns the malloc'ed output,
  * its float count in *count (may be NULL). Asserts every step. */
 float *tu_run(const cnnrt_model *m, int threads, size_t batch, const float *input, size_t *count);

@@ -49,34 +49,13 @@ static const struct {
                 {5, "2", WINO_F2_5},
                 {5, "4", WINO_F4_5}};
 
-/* A Conv2d (+ BatchNorm2d) (+ ReLU) model of one case with random weights (BatchNorm
- * variances in [0.5, 1.5)); blob in *blob (caller frees). */
+/* The model of one case (tu_load_conv); blob in *blob (caller frees). */
 static cnnrt_model *load_case(const wino_case *c, float **blob) {
-  size_t weights = (size_t)(c->out_c * c->in_c * c->k * c->k), oc = (size_t)c->out_c;
-  size_t a = (oc * 4 + 63) / 64 * 64; /* bytes per per-channel array, offsets 64-aligned */
-  size_t bias_at = (weights * 4 + 63) / 64 * 64, bn_at = bias_at + a, floats = (bn_at + 4 * a) / 4;
-  *blob = tu_random_floats(floats, (uint64_t)(c->in_c * 1000 + c->out_c * 10 + c->k));
-  for (size_t i = (bn_at + 3 * a) / 4; i < floats; i++) (*blob)[i] = 1.0f + 0.5f * (*blob)[i];
-  char bias[128] = "", bn[512] = "", json[3072];
-  if (c->bias)
-    snprintf(bias, sizeof bias, ", 'bias': {'offset': %zu, 'shape': [%d]}", bias_at, c->out_c);
-  if (c->bn)
-    snprintf(bn, sizeof bn,
-             ", {'name': 'bn', 'op': 'BatchNorm2d', 'params': {'num_features': %d}, 'weights': "
-             "{'weight': {'offset': %zu, 'shape': [%d]}, 'bias': {'offset': %zu, 'shape': [%d]}, "
-             "'running_mean': {'offset': %zu, 'shape': [%d]}, 'running_var': {'offset': %zu, "
-             "'shape': [%d]}}}",
-             c->out_c, bn_at, c->out_c, bn_at + a, c->out_c, bn_at + 2 * a, c->out_c, bn_at + 3 * a,
-             c->out_c);
-  snprintf(json, sizeof json,
-           "{'format': 'cnnrt', 'version': 1, 'weights': 'w.bin', 'input': {'name': 'input', "
-           "'shape': [%d, %d, %d, %d]}, 'nodes': [{'name': 'conv', 'op': 'Conv2d', 'params': "
-           "{'in_channels': %d, 'out_channels': %d, 'kernel_size': %d, 'padding': %d, 'bias': %s}, "
-           "'weights': {'weight': {'offset': 0, 'shape': [%d, %d, %d, %d]}%s}}%s%s]}",
-           c->batch, c->in_c, c->h, c->w, c->in_c, c->out_c, c->k, c->pad,
-           c->bias ? "true" : "false", c->out_c, c->in_c, c->k, c->k, bias, bn,
-           c->relu ? ", {'name': 'relu', 'op': 'ReLU'}" : "");
-  return tu_load(json, *blob, floats * sizeof(float));
+  tu_conv_spec s = {.batch = c->batch, .in_c = c->in_c, .out_c = c->out_c, .h = c->h, .w = c->w};
+  s.kh = s.kw = c->k, s.sh = s.sw = 1, s.ph = s.pw = c->pad, s.dh = s.dw = 1, s.groups = 1;
+  s.bias = c->bias, s.bn = c->bn, s.act = c->relu ? "ReLU" : NULL;
+  s.seed = (uint64_t)(c->in_c * 1000 + c->out_c * 10 + c->k);
+  return tu_load_conv(&s, blob);
 }
 
 ParameterizedTestParameters(winograd, matches_direct) {
