@@ -180,8 +180,9 @@ static void tile_product(gemm_kernel_fn kernel, size_t k, const float *a, const 
     memcpy(t->c + r * t->ldc, tile + r * GEMM_NR, ncols * sizeof(float));
 }
 
-void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *b, size_t ldb,
-                        const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
+void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b, const gemm_epilogue *ep,
+                float *c, size_t ldc, size_t ncols) {
+  const size_t ldb = GEMM_NR;
   gemm_kernel_fn kernel = current_kernel();
   float cols[GEMM_NR] = {0};
   if (ep->bias_cols) memcpy(cols, ep->bias_cols, ncols * sizeof(float));
@@ -246,9 +247,4 @@ void gemm_one_row(const float *packed_a, size_t k, const float *b_panels, size_t
     if (one.bias_cols) one.bias_cols += col0;
     gemm_panel(packed_a, 1, k, b_panels + col0 * k, &one, c + col0, n, ncols);
   }
-}
-
-void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
-                const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols) {
-  gemm_panel_strided(packed_a, m, k, b_panel, GEMM_NR, ep, c, ldc, ncols);
 }

@@ -50,12 +50,6 @@ void gemm_panel(const float *packed_a, size_t m, size_t k, const float *b_panel,
 void gemm_one_row(const float *packed_a, size_t k, const float *b_panels, size_t n_panels, size_t n,
                   const gemm_epilogue *ep, float *c);
 
-/* gemm_panel reading B in place: row p of the panel is b[p * ldb .. p * ldb + NR) (all NR
- * columns must be readable, ncols of them are stored). For B that is already a row-major
- * matrix, e.g. the input planes of a 1x1 convolution. */
-void gemm_panel_strided(const float *packed_a, size_t m, size_t k, const float *b, size_t ldb,
-                        const gemm_epilogue *ep, float *c, size_t ldc, size_t ncols);
-
 /* One column panel of B for gemm_block: kc rows of GEMM_NR floats, row p at b + p * ldb,
  * or at b + offsets[p] when offsets is not NULL (all GEMM_NR readable), and where its
  * ncols (<= GEMM_NR) columns of C start. */

@@ -102,10 +102,10 @@ Test(conv_gemm, kernels_agree_bit_for_bit) {
   gemm_epilogue ep = {bias, NULL, -0.5f, 2.0f};
   static const size_t widths[] = {16, 9, 8, 3, 2, 1};
   float want[M][GEMM_NR], got[M][GEMM_NR];
-  gemm_panel_strided(packed, M, K, b, GEMM_NR, &ep, &want[0][0], GEMM_NR, GEMM_NR);
+  gemm_panel(packed, M, K, b, &ep, &want[0][0], GEMM_NR, GEMM_NR);
   for (size_t w = 1; w < TU_COUNT(widths); w++) {
     memset(got, 0, sizeof got);
-    gemm_panel_strided(packed, M, K, b, GEMM_NR, &ep, &got[0][0], GEMM_NR, widths[w]);
+    gemm_panel(packed, M, K, b, &ep, &got[0][0], GEMM_NR, widths[w]);
     for (size_t r = 0; r < M; r++)
       cr_assert(memcmp(got[r], want[r], widths[w] * sizeof(float)) == 0,
                 "row %zu: %zu columns differ from the full tile", r, widths[w]);
