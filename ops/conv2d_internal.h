@@ -82,7 +82,11 @@ void conv_gemm_run(const conv2d_params *p, const tensor *in, tensor *out, void *
 size_t winograd_tile_in(wino_variant v);
 size_t winograd_tile_out(wino_variant v);
 size_t winograd_packed_floats(const conv2d_params *p);
-void winograd_pack_weights(const conv2d_params *p, float *packed);
+/* The transformed weights of output channel panels [first, end) of winograd_pack_panels(p)
+ * (GEMM_MR channels each) into packed (winograd_packed_floats(p) floats): with AVX2 when the
+ * GEMM uses it, else portable C, the same bits either way. */
+size_t winograd_pack_panels(const conv2d_params *p);
+void winograd_pack_weights(const conv2d_params *p, float *packed, size_t first, size_t end);
 bool winograd_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes);
 void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
                   size_t slot_bytes, threadpool *tp);

@@ -111,7 +111,7 @@ void conv2d_pack_weights(conv2d_params *p, float *packed) {
   size_t m = (size_t)(p->out_channels / p->groups), k = conv2d_group_k(p);
   if (p->path == CONV_DIRECT || p->path == CONV_DEPTHWISE) return; /* weights as they are */
   if (p->path == CONV_WINOGRAD)
-    winograd_pack_weights(p, packed);
+    winograd_pack_weights(p, packed, 0, winograd_pack_panels(p));
   else
     for (size_t g = 0; g < (size_t)p->groups; g++)
       gemm_pack_a_scaled(p->weight.data + g * m * k, k, m, k,

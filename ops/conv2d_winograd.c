@@ -42,7 +42,7 @@
 /* Output channels per GEMM task: their transformed weights (rows x IC) stay in L2 while
  * every panel of the block goes through them. */
 #define A_SLICE_BYTES ((size_t)128 << 10)
-#define PACK_IC 16 /* input channels per step of winograd_pack_weights */
+#define PACK_IC 16 /* input channels per step of the portable pack_panel */
 
 /* A last panel with at most this many tiles computes only those columns (GEMM_NR / 2: the
  * half tile or the one-column kernel; with more, the full tile in place is cheaper). */
@@ -80,40 +80,57 @@ size_t winograd_packed_floats(const conv2d_params *p) {
   return positions_of(p) * gemm_packed_a_floats((size_t)p->out_channels, (size_t)p->in_channels);
 }
 
-/* U = G g G^T for every (oc, ic), U[a][b] packed into matrix tile_in a + b (gemm_pack_a:
- * panels of GEMM_MR rows, k-major inside a panel), g scaled by a folded BatchNorm's factor of
- * its output channel (the transform is linear) as it is gathered. A panel's filters are
- * transformed PACK_IC input channels at a time into a buffer laid out as the packed panel,
- * then copied out as one contiguous run per position; every packed float is written once. */
-void winograd_pack_weights(const conv2d_params *p, float *packed) {
+size_t winograd_pack_panels(const conv2d_params *p) {
+  return ((size_t)p->out_channels + GEMM_MR - 1) / GEMM_MR;
+}
+
+/* U = G g G^T for every (oc, ic) of the panel of GEMM_MR output channels from oc0, U[a][b]
+ * packed into matrix tile_in a + b (gemm_pack_a: panels of GEMM_MR rows, k-major inside a
+ * panel), g scaled by a folded BatchNorm's factor of its output channel (the transform is
+ * linear) as it is gathered. Portable: the filters are transformed PACK_IC input channels at
+ * a time into a buffer laid out as the packed panel, then copied out as one contiguous run
+ * per position; every packed float is written once. */
+static void pack_panel(const conv2d_params *p, size_t oc0, float *packed) {
   enum { N = PACK_IC * GEMM_MR };
   size_t oc_n = (size_t)p->out_channels, ic_n = (size_t)p->in_channels;
   size_t per_matrix = gemm_packed_a_floats(oc_n, ic_n);
   size_t k = (size_t)p->axis[0].kernel, taps = k * k, tile_in = winograd_tile_in(p->wino);
+  size_t rows = oc_n - oc0 < GEMM_MR ? oc_n - oc0 : GEMM_MR;
+  const float *scale = p->weight_scale ? p->weight_scale + oc0 : NULL;
+#ifdef WINO_HAVE_AVX2
+  if (gemm_simd_active() && ic_n * taps * GEMM_MR <= INT32_MAX) { /* its gather's indices */
+    winograd_pack_panel_avx2(p->weight.data + oc0 * ic_n * taps, scale, rows, ic_n, k, tile_in,
+                             packed + oc0 * ic_n, per_matrix);
+    return;
+  }
+#endif
   float g[WINO_MAX_K * WINO_MAX_K * N], t[WINO_MAX_TILE_IN * WINO_MAX_K * N];
   float u[WINO_MAX_POSITIONS * N];
-  for (size_t oc0 = 0; oc0 < oc_n; oc0 += GEMM_MR)
-    for (size_t ic0 = 0; ic0 < ic_n; ic0 += PACK_IC) {
-      size_t ics = ic_n - ic0 < PACK_IC ? ic_n - ic0 : PACK_IC, n = ics * GEMM_MR;
-      for (size_t r = 0; r < GEMM_MR; r++) {
-        if (oc0 + r >= oc_n) { /* the zero rows that pad the last panel */
-          for (size_t i = 0; i < ics; i++)
-            for (size_t q = 0; q < taps; q++) g[q * N + i * GEMM_MR + r] = 0.0f;
-          continue;
-        }
-        const float *src = p->weight.data + ((oc0 + r) * ic_n + ic0) * taps;
-        float scale = p->weight_scale ? p->weight_scale[oc0 + r] : 1.0f;
+  for (size_t ic0 = 0; ic0 < ic_n; ic0 += PACK_IC) {
+    size_t ics = ic_n - ic0 < PACK_IC ? ic_n - ic0 : PACK_IC, n = ics * GEMM_MR;
+    for (size_t r = 0; r < GEMM_MR; r++) {
+      if (r >= rows) { /* the zero rows that pad the last panel */
         for (size_t i = 0; i < ics; i++)
-          for (size_t q = 0; q < taps; q++) g[q * N + i * GEMM_MR + r] = src[i * taps + q] * scale;
+          for (size_t q = 0; q < taps; q++) g[q * N + i * GEMM_MR + r] = 0.0f;
+        continue;
       }
-      winograd_weight_transform(g, t, u, n, N, k, tile_in);
-      float *dst = packed + oc0 * ic_n + ic0 * GEMM_MR;
-      for (size_t pos = 0; pos < tile_in * tile_in; pos++)
-        copy_out(dst + pos * per_matrix, u + pos * N, n);
+      const float *src = p->weight.data + ((oc0 + r) * ic_n + ic0) * taps;
+      float sc = scale ? scale[r] : 1.0f;
+      for (size_t i = 0; i < ics; i++)
+        for (size_t q = 0; q < taps; q++) g[q * N + i * GEMM_MR + r] = src[i * taps + q] * sc;
     }
+    winograd_weight_transform(g, t, u, n, N, k, tile_in);
+    float *dst = packed + oc0 * ic_n + ic0 * GEMM_MR;
+    for (size_t pos = 0; pos < tile_in * tile_in; pos++)
+      copy_out(dst + pos * per_matrix, u + pos * N, n);
+  }
 #ifdef __SSE__
   _mm_sfence(); /* the streamed stores before anything that follows */
 #endif
+}
+
+void winograd_pack_weights(const conv2d_params *p, float *packed, size_t first, size_t end) {
+  for (size_t panel = first; panel < end; panel++) pack_panel(p, panel * GEMM_MR, packed);
 }
 
 /* The input and output tile sides, positions, the tiles of a sample along each axis, and its

@@ -13,78 +13,18 @@
 #include "ops/conv2d_winograd_portable.h"
 
 #include <string.h>
-
-/* The G of each variant applied to CHUNK filters: x[i][j] is tap i of filter j, y[b][j] row b
- * of G times filter j. Fixed-size local arrays: the compiler vectorises the loops (on strided
- * rows of one buffer it would need more alias checks than it makes). */
-#define CHUNK 8
-typedef float chunk_in[WINO_MAX_K][CHUNK];
-typedef float chunk_out[WINO_MAX_TILE_IN][CHUNK];
-
-static void g4_k3(const chunk_in x, chunk_out y) {
-  for (size_t j = 0; j < CHUNK; j++) {
-    float g0 = x[0][j], g1 = x[1][j], g2 = x[2][j], e = g0 + g2;
-    y[0][j] = g0, y[1][j] = (e + g1) * 0.5f, y[2][j] = (e - g1) * 0.5f, y[3][j] = g2;
-  }
-}
-
-static void g6_k3(const chunk_in x, chunk_out y) {
-  for (size_t j = 0; j < CHUNK; j++) {
-    float g0 = x[0][j], g1 = x[1][j], g2 = x[2][j];
-    float e = g0 + g2, q = g0 * 0.25f + g2, h = g1 * 0.5f;
-    y[0][j] = g0 * 0.25f, y[1][j] = (e + g1) * (-1.0f / 6.0f);
-    y[2][j] = (e - g1) * (-1.0f / 6.0f), y[3][j] = (q + h) * (1.0f / 6.0f);
-    y[4][j] = (q - h) * (1.0f / 6.0f), y[5][j] = g2;
-  }
-}
-
-static void g6_k5(const chunk_in x, chunk_out y) {
-  for (size_t j = 0; j < CHUNK; j++) {
-    float g0 = x[0][j], g1 = x[1][j], g2 = x[2][j], g3 = x[3][j], g4 = x[4][j];
-    float e = (g0 + g2) + g4, o = g1 + g3;
-    float q = (g0 * 0.25f + g2) + g4 * 4.0f, h = g1 * 0.5f + g3 * 2.0f;
-    y[0][j] = g0 * 0.25f, y[1][j] = (e + o) * (-1.0f / 6.0f);
-    y[2][j] = (e - o) * (-1.0f / 6.0f), y[3][j] = (q + h) * (1.0f / 6.0f);
-    y[4][j] = (q - h) * (1.0f / 6.0f), y[5][j] = g4;
-  }
-}
-
-static void g8_k3(const chunk_in x, chunk_out y) {
-  for (size_t j = 0; j < CHUNK; j++) {
-    float g0 = x[0][j], g1 = x[1][j], g2 = x[2][j];
-    float e = g0 + g2, q = g0 + g2 * 4.0f, q2 = g0 * 4.0f + g2, h = g1 * 2.0f;
-    y[0][j] = g0, y[1][j] = (e + g1) * (-2.0f / 9.0f), y[2][j] = (e - g1) * (-2.0f / 9.0f);
-    y[3][j] = (q + h) * (1.0f / 90.0f), y[4][j] = (q - h) * (1.0f / 90.0f);
-    y[5][j] = (q2 + h) * (8.0f / 45.0f), y[6][j] = (q2 - h) * (8.0f / 45.0f);
-    y[7][j] = g2;
-  }
-}
-
-static void g8_k5(const chunk_in x, chunk_out y) {
-  for (size_t j = 0; j < CHUNK; j++) {
-    float g0 = x[0][j], g1 = x[1][j], g2 = x[2][j], g3 = x[3][j], g4 = x[4][j];
-    float e = (g0 + g2) + g4, o = g1 + g3;
-    float q = (g0 + g2 * 4.0f) + g4 * 16.0f, h = g1 * 2.0f + g3 * 8.0f;
-    float q2 = (g0 * 16.0f + g2 * 4.0f) + g4, h2 = g1 * 8.0f + g3 * 2.0f;
-    y[0][j] = g0, y[1][j] = (e + o) * (-2.0f / 9.0f), y[2][j] = (e - o) * (-2.0f / 9.0f);
-    y[3][j] = (q + h) * (1.0f / 90.0f), y[4][j] = (q - h) * (1.0f / 90.0f);
-    y[5][j] = (q2 + h2) * (2.0f / 45.0f), y[6][j] = (q2 - h2) * (2.0f / 45.0f);
-    y[7][j] = g4;
-  }
-}
+#include "ops/conv2d_winograd_g.h"
 
 /* G applied to n kernel rows or columns of k taps x[i * xs + j] (tap i of filter j), the
  * tile_in results to y[b * ys + j]. */
 static void g_apply(const float *x, size_t xs, float *y, size_t ys, size_t n, size_t k,
                     size_t tile_in) {
-  void (*g)(const chunk_in, chunk_out) = tile_in == 4   ? g4_k3
-                                         : tile_in == 6 ? (k == 3 ? g6_k3 : g6_k5)
-                                                        : (k == 3 ? g8_k3 : g8_k5);
-  chunk_in in = {{0}};
-  chunk_out out;
-  for (size_t j0 = 0; j0 < n; j0 += CHUNK) {
-    size_t m = n - j0 < CHUNK ? n - j0 : CHUNK;
-    if (m == CHUNK) { /* fixed-size copies, inlined */
+  wino_g_fn g = wino_g_of(k, tile_in);
+  wino_chunk_in in = {{0}};
+  wino_chunk_out out;
+  for (size_t j0 = 0; j0 < n; j0 += WINO_CHUNK) {
+    size_t m = n - j0 < WINO_CHUNK ? n - j0 : WINO_CHUNK;
+    if (m == WINO_CHUNK) { /* fixed-size copies, inlined */
       for (size_t i = 0; i < k; i++) memcpy(in[i], x + i * xs + j0, sizeof in[i]);
       g(in, out);
       for (size_t b = 0; b < tile_in; b++) memcpy(y + b * ys + j0, out[b], sizeof out[b]);
