@@ -98,7 +98,7 @@ static void pack_panel(const conv2d_params *p, size_t oc0, float *packed) {
   size_t rows = oc_n - oc0 < GEMM_MR ? oc_n - oc0 : GEMM_MR;
   const float *scale = p->weight_scale ? p->weight_scale + oc0 : NULL;
 #ifdef WINO_HAVE_AVX2
-  if (gemm_simd_active() && ic_n * taps * GEMM_MR <= INT32_MAX) { /* its gather's indices */
+  if (gemm_simd_active()) {
     winograd_pack_panel_avx2(p->weight.data + oc0 * ic_n * taps, scale, rows, ic_n, k, tile_in,
                              packed + oc0 * ic_n, per_matrix);
     return;
