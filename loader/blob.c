@@ -125,6 +125,13 @@ cnnrt_status loader_read_file(const char *path, cnnrt_limit limit, const char *w
   return st;
 }
 
+/* CNNRT_MAP_WEIGHTS=0 reads the weights file instead of mapping it: for programs that must
+ * survive a model's files being rewritten in place while the model is loaded. */
+static bool mapping_wanted(void) {
+  const char *env = getenv("CNNRT_MAP_WEIGHTS");
+  return !(env && env[0] == '0');
+}
+
 /* The weights file, mapped where possible (no page to clear, no copy: a third of the load
  * time of a 45 MB model went there), else read. *mapped_bytes > 0 says it is a mapping. */
 static cnnrt_status map_weights_file(const char *path, const float **data, size_t *len,
@@ -134,7 +141,7 @@ static cnnrt_status map_weights_file(const char *path, const float **data, size_
   size_t size = 0;
   cnnrt_status st = open_regular_file(path, CNNRT_LIMIT_WEIGHTS_BYTES, what, &fd, &size);
   if (st != CNNRT_OK) return st;
-  const void *map = big_map_file(fd, size);
+  const void *map = mapping_wanted() ? big_map_file(fd, size) : NULL;
   struct stat info;
   if (map && (fstat(fd, &info) != 0 || info.st_size < 0 || (size_t)info.st_size < size)) {
     big_unmap(map, size); /* shrunk since it was opened: reading its end would fault */

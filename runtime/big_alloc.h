@@ -14,7 +14,8 @@ void *big_alloc(size_t bytes);
  * copies the file; released with big_unmap. NULL where mapping is not available (not
  * Linux or macOS, big-endian hosts, which must byte-swap the floats) or fails: the caller
  * then reads the file. The file must not be truncated while it is mapped (the usual way
- * to replace a model, writing a new file and renaming it over the old one, is safe). */
+ * to replace a model, writing a new file and renaming it over the old one, is safe;
+ * CNNRT_MAP_WEIGHTS=0 makes the loader read the file instead). */
 const void *big_map_file(int fd, size_t bytes);
 void big_unmap(const void *p, size_t bytes);
 

@@ -159,7 +159,7 @@ Test(loader_files, shipped_models_load) {
 /* The weights file is mapped, not copied (Linux, little-endian), and the weights that the
  * kernels read in place (depthwise filters, biases, PReLU slopes) end exactly at the end of
  * a page-sized file: a read past a tensor would run off the mapping. Same result as the
- * same model loaded from memory (a copy). */
+ * same model loaded from memory (a copy) and read with CNNRT_MAP_WEIGHTS=0. */
 Test(loader_files, weights_file_is_mapped_and_read_to_its_end) {
   enum { PAGE = 4096, FLOATS = PAGE / 4, C = 16, DW = C * 9 }; /* offsets: multiples of 64 B */
   static float weights[FLOATS];
@@ -187,13 +187,20 @@ Test(loader_files, weights_file_is_mapped_and_read_to_its_end) {
   cr_assert_eq(cnnrt_model_load_memory(json, strlen(json), weights, sizeof weights, &copied),
                CNNRT_OK, "%s", cnnrt_last_error());
   cr_assert_eq(copied->blob_mapped_bytes, 0, "memory loading copies the weights");
+  setenv("CNNRT_MAP_WEIGHTS", "0", 1);
+  cnnrt_model *read = tu_load_file(json_path);
+  unsetenv("CNNRT_MAP_WEIGHTS");
+  cr_assert_eq(read->blob_mapped_bytes, 0, "CNNRT_MAP_WEIGHTS=0 reads the file");
   float *input = tu_random_floats(C * 5 * 5, 7);
   size_t n;
   float *got = tu_run(mapped, 1, 1, input, &n), *want = tu_run(copied, 1, 1, input, NULL);
+  float *got_read = tu_run(read, 1, 1, input, NULL);
   cr_assert_eq(memcmp(got, want, n * sizeof *got), 0, "mapped and copied weights agree");
-  free(got), free(want), free(input), free(json), free(json_path);
+  cr_assert_eq(memcmp(got_read, want, n * sizeof *got), 0, "read and copied weights agree");
+  free(got), free(got_read), free(want), free(input), free(json), free(json_path);
   cnnrt_model_free(mapped);
   cnnrt_model_free(copied);
+  cnnrt_model_free(read);
   tu_remove_dir(dir);
   free(dir);
 }
