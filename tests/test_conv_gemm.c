@@ -38,6 +38,10 @@ static const gemm_case cases[] = {
     {24, 130, 12, 12, 1, 1, 0, 1, 1, 2, "zeros", false},    /* pointwise, many rows: packed */
     {40, 20, 7, 7, 3, 1, 1, 1, 1, 2, "zeros", false},       /* 7x7: the one-column tail */
     {64, 24, 7, 7, 3, 1, 1, 1, 1, 1, "zeros", true},        /* the tail over two k blocks */
+    {6, 10, 23, 21, 3, 2, 0, 1, 1, 1, "zeros", true},       /* stride 2, no padding, odd width */
+    {4, 12, 16, 17, 3, 2, 1, 1, 1, 1, "reflect", false},    /* stride 2, pad 1: pairs split */
+    {5, 8, 20, 31, 3, 2, 2, 2, 1, 1, "zeros", false},       /* stride 2, dilation, even pad */
+    {3, 16, 10, 230, 3, 2, 1, 1, 1, 1, "replicate", false}, /* stride 2, wide rows */
 };
 
 /* The model of one case (tu_load_conv); blob in *blob (caller frees). */
