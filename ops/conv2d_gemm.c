@@ -342,14 +342,17 @@ void conv_gemm_run(const conv2d_params *p, const tensor *in, tensor *out, void *
   size_t tasks = in->shape.dim[0] * (size_t)p->groups * j.g.blocks;
   size_t threads = tp ? (size_t)threadpool_size(tp) : 1;
   /* Few pixel blocks (a small map): split the output channels too, in MR multiples. A
-   * pointwise conv reads its input in place: TASKS_PER_THREAD tasks per thread, so that a
-   * worker that starts late costs little (its 14x14 layers at 2 threads: 1.15-1.3x with 2
-   * shares, ~1.8x with 4). Other convs pack their input per share: just enough shares for
-   * the tasks to divide evenly among the threads (a 512-channel 7x7 3x3 conv on 2 threads:
-   * 2.3-3.0 ms with 4 shares, 1.8 ms with 2). */
+   * pointwise conv that reads its input in place: TASKS_PER_THREAD tasks per thread, so
+   * that a worker that starts late costs little (its 14x14 layers at 2 threads: 1.15-1.3x
+   * with 2 shares, ~1.8x with 4). Other convs, and pointwise ones on maps under
+   * POINTWISE_IN_PLACE_PIXELS, pack their input per share: just enough shares for the tasks
+   * to divide evenly among the threads (a 512-channel 7x7 3x3 conv on 2 threads: 2.3-3.0
+   * ms with 4 shares, 1.8 ms with 2; mobilenet_v2's 7x7 projections 960->160 and 960->320:
+   * 0.154 -> 0.115 and 0.265 -> 0.23 ms, 6 shares -> 2). */
   size_t want = TASKS_PER_THREAD * threads;
+  bool in_place = j.g.pointwise && j.g.pixels >= POINTWISE_IN_PLACE_PIXELS;
   j.shares = threads == 1 || tasks >= want ? 1
-             : j.g.pointwise               ? div_up(want, tasks)
+             : in_place                    ? div_up(want, tasks)
                                            : threads / gcd(tasks, threads);
   size_t max_shares = j.g.m / MIN_ROWS_PER_SHARE;
   if (j.shares > max_shares) j.shares = max_shares ? max_shares : 1;
