@@ -66,6 +66,18 @@ static size_t band_rows_for(const conv2d_params *p, size_t oh, size_t ow, size_t
   return (out_rows - 1) * (size_t)a->stride + (size_t)((a->kernel - 1) * a->dilation) + 1;
 }
 
+/* The band of a block of g->block_panels panels: g->band_rows and g->band_floats. */
+static bool size_band(const conv2d_params *p, size_t oh, size_t ow, size_t channels, geometry *g) {
+  g->band_rows = band_rows_for(p, oh, ow, g->block_panels * GEMM_NR);
+  size_t floats;
+  if (!mul_size(channels, g->band_rows, &floats) || !mul_size(floats, g->row_stride, &floats))
+    return false;
+  /* + GEMM_NR: pack_from_band copies whole panel rows and the kernels read whole ones
+   * in place, past a short run (lanes never stored) */
+  g->band_floats = g->pointwise ? 0 : floats + GEMM_NR;
+  return true;
+}
+
 /* Blocking for an oh x ow output; false when a size overflows. */
 static bool make_geometry(const conv2d_params *p, size_t oh, size_t ow, geometry *g) {
   const window_axis *aw = &p->axis[1];
@@ -85,18 +97,16 @@ static bool make_geometry(const conv2d_params *p, size_t oh, size_t ow, geometry
   g->phase_width = div_up(g->band_width, (size_t)aw->stride);
   g->row_stride = g->phase_width * (size_t)aw->stride;
   for (;;) { /* fewer pixels per block while the band would not fit in L2 */
-    g->band_rows = band_rows_for(p, oh, ow, g->block_panels * GEMM_NR);
-    size_t floats;
-    if (!mul_size(channels, g->band_rows, &floats) || !mul_size(floats, g->row_stride, &floats))
-      return false;
-    /* + GEMM_NR: pack_from_band copies whole panel rows and the kernels read whole ones
-     * in place, past a short run (lanes never stored) */
-    g->band_floats = g->pointwise ? 0 : floats + GEMM_NR;
+    if (!size_band(p, oh, ow, channels, g)) return false;
     if (g->band_floats <= BAND_TARGET_FLOATS || g->block_panels == 1) break;
     g->block_panels /= 2;
   }
-  if (g->band_floats > UINT32_MAX) return false; /* offsets are 32-bit (conv2d.c says so) */
+  /* the same number of blocks, evened out: 49 panels (28 x 28) as 13 13 13 10, not 16 16 16
+   * 1, which two threads split 32 / 17 */
   g->blocks = div_up(panels, g->block_panels);
+  g->block_panels = div_up(panels, g->blocks);
+  if (!size_band(p, oh, ow, channels, g)) return false;
+  if (g->band_floats > UINT32_MAX) return false; /* offsets are 32-bit (conv2d.c says so) */
   /* + GEMM_NR: the last packed row's excess (see pack_from_band) */
   return mul_size(g->block_panels * GEMM_NR, g->kc, &g->pack_floats) &&
          add_size(g->pack_floats, GEMM_NR, &g->pack_floats);
