@@ -7,6 +7,7 @@
  * are split into column tiles; geometries whose 4 output rows do not fit the buffer (huge
  * kernels, dilations or strides) take a bounds-checked generic path. Each output plane is
  * computed by one task, the same way whatever the thread count. */
+#include <stdatomic.h>
 #include <string.h>
 #include "ops/conv2d_internal.h"
 #include "ops/simd.h"
@@ -279,7 +280,73 @@ static void plan(dw_job *j) {
 #endif
 }
 
-void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, threadpool *tp) {
+static atomic_bool force_column_kernel;
+
+bool depthwise_force_column_kernel(bool on) {
+  return atomic_exchange(&force_column_kernel, on);
+}
+
+/* The input region the outputs read: rows x cols pixels. */
+static void small_region(const conv2d_params *p, size_t oh, size_t ow, size_t *rows, size_t *cols) {
+  *rows = (oh - 1) * (size_t)p->axis[0].stride + (size_t)p->axis[0].kernel;
+  *cols = (ow - 1) * (size_t)p->axis[1].stride + (size_t)p->axis[1].kernel;
+}
+
+bool depthwise_small_floats(const conv2d_params *p, size_t oh, size_t ow, size_t *floats) {
+  const window_axis *ah = &p->axis[0], *aw = &p->axis[1];
+  int64_t k = ah->kernel, s = ah->stride;
+  if (p->out_channels != p->in_channels || aw->kernel != k || aw->stride != s ||
+      (k != 3 && k != 5) || (s != 1 && s != 2) || ah->dilation != 1 || aw->dilation != 1 ||
+      oh == 0 || ow == 0 || oh > DW_SMALL_MAX_PIXELS || ow > DW_SMALL_MAX_PIXELS ||
+      oh * ow > DW_SMALL_MAX_PIXELS)
+    return false;
+  size_t rows, cols;
+  small_region(p, oh, ow, &rows, &cols);
+  if (rows * cols * 8 > DW_SMALL_MAX_FLOATS) return false;
+  *floats = (rows * cols + oh * ow) * 8 + 8; /* + 8: room to align the slot to 32 bytes */
+  return true;
+}
+
+#ifdef CNNRT_HAVE_DW_AVX2
+static void small_groups(void *ctx, int worker, size_t begin, size_t end) {
+  depthwise_small_avx2(ctx, worker, begin, end);
+}
+
+/* The small-plane kernel's job for this layer, if it takes it (depthwise_small_floats). */
+static bool small_plan(const dw_job *j, char *scratch, size_t slot_bytes, dw_small *d) {
+  const conv2d_params *p = j->p;
+  size_t floats, rows, cols;
+  if (!gemm_simd_active() || atomic_load(&force_column_kernel) ||
+      !depthwise_small_floats(p, (size_t)j->oh, (size_t)j->ow, &floats) ||
+      slot_bytes < floats * sizeof(float))
+    return false;
+  small_region(p, (size_t)j->oh, (size_t)j->ow, &rows, &cols);
+  dw_small small = {.input = j->input,
+                    .output = j->output,
+                    .weights = p->weight.data,
+                    .bias = p->epilogue.bias,
+                    .min = p->epilogue.min,
+                    .max = p->epilogue.max,
+                    .c = j->c,
+                    .h = j->h,
+                    .w = j->w,
+                    .oh = j->oh,
+                    .ow = j->ow,
+                    .k = p->axis[0].kernel,
+                    .s = p->axis[0].stride,
+                    .pad_h = p->axis[0].pad_begin,
+                    .pad_w = p->axis[1].pad_begin,
+                    .buf_rows = (int64_t)rows,
+                    .buf_cols = (int64_t)cols,
+                    .scratch = scratch,
+                    .slot_bytes = slot_bytes};
+  *d = small;
+  return true;
+}
+#endif
+
+void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
+                   size_t slot_bytes, threadpool *tp) {
   dw_job j = {.p = p,
               .input = in->data,
               .output = out->data,
@@ -288,6 +355,14 @@ void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, thread
               .w = (int64_t)in->shape.dim[3],
               .oh = (int64_t)out->shape.dim[2],
               .ow = (int64_t)out->shape.dim[3]};
+#ifdef CNNRT_HAVE_DW_AVX2
+  dw_small small;
+  if (small_plan(&j, scratch, slot_bytes, &small)) {
+    threadpool_for_workers(tp, in->shape.dim[0] * (size_t)((j.c + 7) / 8), small_groups, &small);
+    return;
+  }
+#endif
+  (void)scratch, (void)slot_bytes; /* the small-plane kernel's (AVX2 only) */
   plan(&j);
   threadpool_for(tp, in->shape.dim[0] * (size_t)p->out_channels, depthwise_planes, &j);
 }

@@ -94,7 +94,8 @@ void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *s
 /* The depthwise path (conv2d_depthwise.c); needs no scratch. Uses the AVX2 + FMA kernels
  * (conv2d_depthwise_avx2.c) exactly when the GEMM does (gemm_kernel_name() is not
  * "portable": CPU support, CNNRT_PORTABLE=1 and gemm_force_portable switch both). */
-void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, threadpool *tp);
+void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
+                   size_t slot_bytes, threadpool *tp);
 
 /* A block of input rows of one plane, zero padded, in a buffer: block row r is input row
  * iy0 + r (zeros outside the input), row_stride floats per row. Each row is stored as its
@@ -135,7 +136,39 @@ dw_band_fn depthwise_avx2_kernel(const dw_band *b);
  * DW_AVX2_ROW_FLOATS). */
 #define DW_AVX2_ROW_FLOATS 1024
 void depthwise_load_avx2(const dw_block *b);
+
+/* The small-plane kernel (conv2d_depthwise_small_avx2.c), 8 channels per vector: see
+ * depthwise_small_floats for the layers it takes. */
+typedef struct {
+  const float *input;   /* [N, c, h, w] */
+  float *output;        /* [N, c, oh, ow] */
+  const float *weights; /* c x k x k */
+  const float *bias;    /* c values, or NULL */
+  float min, max;       /* fused clamp */
+  int64_t c, h, w, oh, ow;
+  int64_t k, s, pad_h, pad_w; /* pad_*: the padding before the first row / column */
+  int64_t buf_rows, buf_cols; /* (oh - 1) * s + k, (ow - 1) * s + k */
+  char *scratch;              /* one slot of slot_bytes per worker */
+  size_t slot_bytes;
+} dw_small;
+/* Groups [begin, end) of N * ceil(c / 8): group g is sample g / ceil(c / 8), channels
+ * from 8 * (g % ceil(c / 8)), up to 8. */
+void depthwise_small_avx2(const dw_small *d, int worker, size_t begin, size_t end);
 #endif
+
+/* Whether a depthwise layer with an oh x ow output suits the small-plane kernel (one
+ * channel per group, square 3x3 or 5x5 kernels at stride 1 or 2, no dilation, at most
+ * DW_SMALL_MAX_PIXELS output pixels and DW_SMALL_MAX_FLOATS for the padded input region),
+ * and the floats of its per-thread scratch (the input region and the outputs, 8 floats
+ * per pixel, 32-byte aligned). Decided on the geometry only, so that prepare sizes the
+ * scratch for whichever kernel runs. */
+#define DW_SMALL_MAX_PIXELS 1024
+#define DW_SMALL_MAX_FLOATS 32768
+bool depthwise_small_floats(const conv2d_params *p, size_t oh, size_t ow, size_t *floats);
+
+/* Keeps small planes on the column kernels (tests compare the two); returns the previous
+ * setting. */
+bool depthwise_force_column_kernel(bool on);
 
 void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, void *scratch,
                 threadpool *tp);

@@ -131,7 +131,10 @@ bool conv2d_is_pointwise(const conv2d_params *p) {
 bool conv2d_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t *bytes) {
   size_t floats = 0;
   if (p->path == CONV_WINOGRAD) return winograd_scratch_bytes(p, oh, ow, bytes);
-  if (p->path == CONV_DEPTHWISE) return (*bytes = 0, true);
+  if (p->path == CONV_DEPTHWISE) {
+    if (!depthwise_small_floats(p, oh, ow, &floats)) floats = 0;
+    return mul_size(floats, sizeof(float), bytes);
+  }
   if (p->path == CONV_GEMM) {
     if (!conv_gemm_scratch_floats(p, oh, ow, &floats)) return false;
   } else if (!conv2d_is_pointwise(p) &&
@@ -237,7 +240,7 @@ void conv2d_run(const void *params, const tensor *in, int n_in, tensor *out, voi
     return;
   }
   if (p->path == CONV_DEPTHWISE) {
-    depthwise_run(p, &in[0], out, tp);
+    depthwise_run(p, &in[0], out, scratch, slot_bytes, tp);
     return;
   }
   if (p->path == CONV_GEMM) {

@@ -2,7 +2,8 @@
  * forced with gemm_force_portable) against the direct path (plain sums of products) on the
  * same weights: 3x3 and 5x5 at stride 1 and 2 (the AVX2 kernels), band remainders, column
  * tiles of wide rows, channel multipliers, dilation, uneven kernels and strides, 'same'
- * padding, geometries too big for the band buffer, batch, fused clamps; bit-identical
+ * padding, geometries too big for the band buffer, batch, fused clamps, the small-plane
+ * kernel (channel tails) and the column kernels on the same small planes; bit-identical
  * for any thread count. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -55,6 +56,19 @@ static const dw_case cases[] = {
     {2, 2, 16, 17, 3, 3, 3, 3, 1, 1, 1, 1, 1, true, false, NULL},
     {2, 1, 13, 14, 4, 4, 1, 1, 0, 0, 1, 1, 1, false, true, NULL}, /* 'same', uneven split */
     {2, 1, 9, 700, 7, 7, 1, 2, 3, 3, 1, 3, 1, true, false, NULL},
+    /* the small-plane kernel (8 channels per vector): channel tails, batch, 5x5, stride 2,
+     * 'same' padding, the largest plane it takes (1024 pixels) and the first it does not,
+     * an input region too big for its buffer */
+    {13, 1, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 2, true, false, "ReLU6"},
+    {16, 1, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1, false, false, NULL},
+    {20, 1, 14, 13, 5, 5, 1, 1, 2, 2, 1, 1, 2, true, false, "ReLU"},
+    {9, 1, 15, 11, 5, 5, 2, 2, 2, 2, 1, 1, 1, true, false, NULL},
+    {8, 1, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, NULL},
+    {8, 1, 32, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, NULL},
+    {3, 1, 62, 62, 5, 5, 2, 2, 2, 2, 1, 1, 1, true, false, "ReLU6"},
+    {11, 1, 10, 9, 3, 3, 2, 2, 0, 0, 1, 1, 1, true, false, NULL},
+    {10, 1, 12, 12, 3, 3, 1, 1, 0, 0, 1, 1, 1, true, true, NULL},
+    {7, 1, 1, 2, 5, 5, 1, 1, 3, 2, 1, 1, 1, true, false, NULL},
     /* too big for the band buffer: the generic path */
     {2, 1, 90, 90, 3, 3, 1, 1, 40, 40, 40, 40, 1, true, false, NULL},
     {1, 1, 8, 300, 3, 3, 1, 200, 1, 1, 1, 1, 1, true, false, NULL},
@@ -93,15 +107,17 @@ ParameterizedTest(size_t *row, depthwise, matches_direct) {
   unsetenv("CNNRT_CONV_PATH");
   cr_assert_eq(((const conv2d_params *)direct->nodes[0].params)->path, CONV_DIRECT);
   float *want = tu_run(direct, 1, (size_t)c->batch, input, &n_direct);
+  /* SIMD kernels (small planes: 8 channels per vector), SIMD column kernels, portable */
+  static const char *const kernels[] = {"SIMD", "SIMD columns", "portable"};
   float *simd = NULL;
-  for (int portable = 0; portable < 2; portable++) {
-    gemm_force_portable(portable);
+  for (int k = 0; k < 3; k++) {
+    gemm_force_portable(k == 2);
+    depthwise_force_column_kernel(k == 1);
     float *first = NULL;
     for (int threads = 1; threads <= 3; threads++) {
       float *got = tu_run(dw, threads, (size_t)c->batch, input, &n_dw);
       cr_assert_eq(n_dw, n_direct);
-      snprintf(what, sizeof what, "%s, %s, %d threads", name, portable ? "portable" : "SIMD",
-               threads);
+      snprintf(what, sizeof what, "%s, %s, %d threads", name, kernels[k], threads);
       tu_assert_close(what, got, want, n_dw);
       if (!first)
         first = got;
@@ -111,13 +127,14 @@ ParameterizedTest(size_t *row, depthwise, matches_direct) {
         free(got);
       }
     }
-    if (portable) {
-      snprintf(what, sizeof what, "%s, portable vs SIMD", name);
+    if (k > 0) {
+      snprintf(what, sizeof what, "%s, %s vs SIMD", name, kernels[k]);
       tu_assert_close(what, first, simd, n_dw);
       free(first);
     } else
       simd = first;
   }
+  depthwise_force_column_kernel(false);
   gemm_force_portable(false);
   free(simd), free(want), free(input), free(blob_dw), free(blob_d);
   cnnrt_model_free(dw);

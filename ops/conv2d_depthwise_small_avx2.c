@@ -1,0 +1,165 @@
+/* AVX2 + FMA depthwise kernel for small planes (mobile nets' 14x14 and 7x7 layers), 8
+ * channels per vector instead of 8 columns: a plane of 7 or 14 columns fills one or two
+ * vectors badly, and the per-row work of the column kernel (edge loads, partial stores)
+ * cost more than its multiply-adds there. Per group of 8 channels of one sample:
+ * 1. the input region the outputs read is transposed (8x8 blocks) into a zero-padded
+ *    buffer of [row][column][channel];
+ * 2. each output pixel is 8 channels at once: bias, then the taps in (kj, ki) order as in
+ *    the other depthwise kernels, clamped, into an output buffer of [pixel][channel];
+ * 3. that buffer is transposed back into the 8 output planes (contiguous, so pixels go
+ *    8 at a time whatever the row length).
+ * This file is compiled with -mavx2 -mfma and only called when the CPU has both
+ * (conv2d_depthwise.c). */
+#include <immintrin.h>
+#include <stdint.h>
+#include "ops/conv2d_internal.h"
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* r[0..8) transposed in place: lane j of r[i] <-> lane i of r[j]. */
+INLINE void transpose8(__m256 *r) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20), r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20), r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31), r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/* Lanes [0, n) set. */
+INLINE __m256i first_lanes(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* The input region of nc (<= 8) planes into buf (rows x cols pixels of 8 floats, whose
+ * padding pixels are zero already): input (iy, ix) goes to pixel (iy + pad_h, ix + pad_w)
+ * where that lies inside the buffer. Missing channels' lanes are zero. */
+static void fill_buffer(const dw_small *d, const float *const *planes, int nc, float *buf) {
+  int64_t rows = d->buf_rows, cols = d->buf_cols;
+  int64_t y_end = d->h < rows - d->pad_h ? d->h : rows - d->pad_h;
+  int64_t x_end = d->w < cols - d->pad_w ? d->w : cols - d->pad_w;
+  for (int64_t iy = 0; iy < y_end; iy++)
+    for (int64_t x0 = 0; x0 < x_end; x0 += 8) {
+      int64_t n = x_end - x0 < 8 ? x_end - x0 : 8;
+      __m256i mask = first_lanes(n);
+      __m256 r[8];
+      if (nc == 8 && n == 8)
+        for (int c = 0; c < 8; c++) r[c] = _mm256_loadu_ps(planes[c] + iy * d->w + x0);
+      else
+        for (int c = 0; c < 8; c++) /* masked: never past the row's end */
+          r[c] =
+              c < nc ? _mm256_maskload_ps(planes[c] + iy * d->w + x0, mask) : _mm256_setzero_ps();
+      transpose8(r);
+      float *dst = buf + ((iy + d->pad_h) * cols + x0 + d->pad_w) * 8;
+      if (n == 8)
+        for (int j = 0; j < 8; j++) _mm256_store_ps(dst + j * 8, r[j]);
+      else
+        for (int64_t j = 0; j < n; j++) {
+          __m256 v = r[j];
+          __asm__("" : "+x"(v)); /* vector stores, not a memcpy call of the stacked r */
+          _mm256_store_ps(dst + j * 8, v);
+        }
+    }
+}
+
+/* Output pixels of rows [0, oh) from buf into out ([pixel][channel]), for a K x K kernel at
+ * stride S (constants once inlined), 4 pixels of a row at a time then one by one. */
+INLINE void compute(const dw_small *d, const float *buf, const __m256 *wt, __m256 bias, float *out,
+                    const int K, const int S) {
+  const __m256 lo = _mm256_set1_ps(d->min), hi = _mm256_set1_ps(d->max);
+  int64_t cols = d->buf_cols;
+  for (int64_t oy = 0; oy < d->oh; oy++) {
+    const float *row = buf + oy * S * cols * 8;
+    float *o = out + oy * d->ow * 8;
+    int64_t ox = 0;
+    for (; ox + 4 <= d->ow; ox += 4) {
+      __m256 a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+#pragma GCC unroll 5
+      for (int kj = 0; kj < K; kj++)
+#pragma GCC unroll 5
+        for (int ki = 0; ki < K; ki++) {
+          const float *in = row + (ki * cols + ox * S + kj) * 8;
+          __m256 wv = wt[ki * K + kj];
+          a0 = _mm256_fmadd_ps(wv, _mm256_load_ps(in), a0);
+          a1 = _mm256_fmadd_ps(wv, _mm256_load_ps(in + S * 8), a1);
+          a2 = _mm256_fmadd_ps(wv, _mm256_load_ps(in + 2 * S * 8), a2);
+          a3 = _mm256_fmadd_ps(wv, _mm256_load_ps(in + 3 * S * 8), a3);
+        }
+      /* max/min return their second operand for NaN: keep the value second */
+      _mm256_store_ps(o + ox * 8, _mm256_min_ps(hi, _mm256_max_ps(lo, a0)));
+      _mm256_store_ps(o + ox * 8 + 8, _mm256_min_ps(hi, _mm256_max_ps(lo, a1)));
+      _mm256_store_ps(o + ox * 8 + 16, _mm256_min_ps(hi, _mm256_max_ps(lo, a2)));
+      _mm256_store_ps(o + ox * 8 + 24, _mm256_min_ps(hi, _mm256_max_ps(lo, a3)));
+    }
+    for (; ox < d->ow; ox++) {
+      __m256 a = bias;
+#pragma GCC unroll 5
+      for (int kj = 0; kj < K; kj++)
+#pragma GCC unroll 5
+        for (int ki = 0; ki < K; ki++)
+          a = _mm256_fmadd_ps(wt[ki * K + kj], _mm256_load_ps(row + (ki * cols + ox * S + kj) * 8),
+                              a);
+      _mm256_store_ps(o + ox * 8, _mm256_min_ps(hi, _mm256_max_ps(lo, a)));
+    }
+  }
+}
+
+/* out ([pixel][channel], oh * ow pixels) back into nc output planes. */
+static void store_planes(const dw_small *d, const float *out, float *const *planes, int nc) {
+  int64_t pixels = d->oh * d->ow;
+  for (int64_t p0 = 0; p0 < pixels; p0 += 8) {
+    int64_t n = pixels - p0 < 8 ? pixels - p0 : 8;
+    __m256 r[8];
+    for (int j = 0; j < 8; j++)
+      r[j] = j < n ? _mm256_load_ps(out + (p0 + j) * 8) : _mm256_setzero_ps();
+    transpose8(r);
+    __m256i mask = first_lanes(n);
+    for (int c = 0; c < nc; c++) {
+      if (n == 8)
+        _mm256_storeu_ps(planes[c] + p0, r[c]);
+      else
+        _mm256_maskstore_ps(planes[c] + p0, mask, r[c]); /* never past the plane's end */
+    }
+  }
+}
+
+void depthwise_small_avx2(const dw_small *d, int worker, size_t begin, size_t end) {
+  uintptr_t slot = (uintptr_t)(d->scratch + (size_t)worker * d->slot_bytes);
+  float *buf = (float *)((slot + 31) / 32 * 32); /* the slot has room for this */
+  int64_t buf_floats = d->buf_rows * d->buf_cols * 8;
+  float *out = buf + buf_floats;
+  for (int64_t i = 0; i < buf_floats; i += 8) _mm256_store_ps(buf + i, _mm256_setzero_ps());
+  size_t groups = (size_t)(d->c + 7) / 8, kk = (size_t)(d->k * d->k);
+  for (size_t g = begin; g < end; g++) {
+    size_t n = g / groups, c0 = g % groups * 8;
+    int nc = d->c - (int64_t)c0 < 8 ? (int)(d->c - (int64_t)c0) : 8;
+    const float *in_planes[8];
+    float *out_planes[8];
+    for (int c = 0; c < nc; c++) {
+      size_t plane = n * (size_t)d->c + c0 + (size_t)c;
+      in_planes[c] = d->input + plane * (size_t)(d->h * d->w);
+      out_planes[c] = d->output + plane * (size_t)(d->oh * d->ow);
+    }
+    /* tap t of the group's channels in vector t (missing channels' lanes zero) */
+    _Alignas(32) float lanes[26 * 8];
+    const float *w = d->weights + c0 * kk;
+    for (size_t t = 0; t < kk; t++)
+      for (int c = 0; c < 8; c++) lanes[t * 8 + (size_t)c] = c < nc ? w[(size_t)c * kk + t] : 0.0f;
+    for (int c = 0; c < 8; c++)
+      lanes[25 * 8 + c] = c < nc && d->bias ? d->bias[c0 + (size_t)c] : 0.0f;
+    fill_buffer(d, in_planes, nc, buf);
+    const __m256 *wt = (const __m256 *)lanes;
+    __m256 bias = _mm256_load_ps(lanes + 25 * 8);
+    if (d->k == 3)
+      d->s == 1 ? compute(d, buf, wt, bias, out, 3, 1) : compute(d, buf, wt, bias, out, 3, 2);
+    else
+      d->s == 1 ? compute(d, buf, wt, bias, out, 5, 1) : compute(d, buf, wt, bias, out, 5, 2);
+    store_planes(d, out, out_planes, nc);
+  }
+}
