@@ -32,49 +32,59 @@ INLINE void transpose8(__m256 *r) {
   r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
+/* Zeros the compiler cannot see: keeps it from turning loops of vector stores into memset
+ * or memcpy calls. */
+INLINE __m256 zero(void) {
+  __m256 z = _mm256_setzero_ps();
+  __asm__("" : "+x"(z));
+  return z;
+}
+
 /* Lanes [0, n) set. */
 INLINE __m256i first_lanes(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/* The input region of nc (<= 8) planes into buf (rows x cols pixels of 8 floats, whose
- * padding pixels are zero already): input (iy, ix) goes to pixel (iy + pad_h, ix + pad_w)
- * where that lies inside the buffer. Missing channels' lanes are zero. */
-static void fill_buffer(const dw_small *d, const float *const *planes, int nc, float *buf) {
-  int64_t rows = d->buf_rows, cols = d->buf_cols;
-  int64_t y_end = d->h < rows - d->pad_h ? d->h : rows - d->pad_h;
+/* The input rows [y0, y0 + rows) of nc (<= 8) planes into buf (rows x buf_cols pixels of 8
+ * floats): input (y0 + r, ix) goes to pixel (r, ix + pad_w) where that lies inside the
+ * buffer, rows outside the input are zeroed; the padding columns are zero already.
+ * Missing channels' lanes are zero. */
+static void fill_buffer(const dw_small *d, const float *const *planes, int nc, int64_t y0,
+                        int64_t rows, float *buf) {
+  int64_t cols = d->buf_cols;
   int64_t x_end = d->w < cols - d->pad_w ? d->w : cols - d->pad_w;
-  for (int64_t iy = 0; iy < y_end; iy++)
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t iy = y0 + r;
+    if (iy < 0 || iy >= d->h) {
+      for (int64_t i = 0; i < cols * 8; i += 8) _mm256_store_ps(buf + r * cols * 8 + i, zero());
+      continue;
+    }
     for (int64_t x0 = 0; x0 < x_end; x0 += 8) {
       int64_t n = x_end - x0 < 8 ? x_end - x0 : 8;
       __m256i mask = first_lanes(n);
-      __m256 r[8];
+      __m256 v[8];
       if (nc == 8 && n == 8)
-        for (int c = 0; c < 8; c++) r[c] = _mm256_loadu_ps(planes[c] + iy * d->w + x0);
+        for (int c = 0; c < 8; c++) v[c] = _mm256_loadu_ps(planes[c] + iy * d->w + x0);
       else
         for (int c = 0; c < 8; c++) /* masked: never past the row's end */
-          r[c] =
-              c < nc ? _mm256_maskload_ps(planes[c] + iy * d->w + x0, mask) : _mm256_setzero_ps();
-      transpose8(r);
-      float *dst = buf + ((iy + d->pad_h) * cols + x0 + d->pad_w) * 8;
+          v[c] = c < nc ? _mm256_maskload_ps(planes[c] + iy * d->w + x0, mask) : zero();
+      transpose8(v);
+      float *dst = buf + (r * cols + x0 + d->pad_w) * 8;
       if (n == 8)
-        for (int j = 0; j < 8; j++) _mm256_store_ps(dst + j * 8, r[j]);
+        for (int j = 0; j < 8; j++) _mm256_store_ps(dst + j * 8, v[j]);
       else
-        for (int64_t j = 0; j < n; j++) {
-          __m256 v = r[j];
-          __asm__("" : "+x"(v)); /* vector stores, not a memcpy call of the stacked r */
-          _mm256_store_ps(dst + j * 8, v);
-        }
+        for (int64_t j = 0; j < n; j++) _mm256_store_ps(dst + j * 8, v[j]);
     }
+  }
 }
 
-/* Output pixels of rows [0, oh) from buf into out ([pixel][channel]), for a K x K kernel at
- * stride S (constants once inlined), 4 pixels of a row at a time then one by one. */
-INLINE void compute(const dw_small *d, const float *buf, const __m256 *wt, __m256 bias, float *out,
-                    const int K, const int S) {
+/* Output rows [0, rows) of a band from buf into out ([pixel][channel]), for a K x K kernel
+ * at stride S (constants once inlined), 4 pixels of a row at a time then one by one. */
+INLINE void compute(const dw_small *d, const float *buf, const __m256 *wt, __m256 bias,
+                    int64_t rows, float *out, const int K, const int S) {
   const __m256 lo = _mm256_set1_ps(d->min), hi = _mm256_set1_ps(d->max);
   int64_t cols = d->buf_cols;
-  for (int64_t oy = 0; oy < d->oh; oy++) {
+  for (int64_t oy = 0; oy < rows; oy++) {
     const float *row = buf + oy * S * cols * 8;
     float *o = out + oy * d->ow * 8;
     int64_t ox = 0;
@@ -110,14 +120,12 @@ INLINE void compute(const dw_small *d, const float *buf, const __m256 *wt, __m25
   }
 }
 
-/* out ([pixel][channel], oh * ow pixels) back into nc output planes. */
-static void store_planes(const dw_small *d, const float *out, float *const *planes, int nc) {
-  int64_t pixels = d->oh * d->ow;
+/* out ([pixel][channel], pixels of them) back into nc output planes. */
+static void store_planes(const float *out, int64_t pixels, float *const *planes, int nc) {
   for (int64_t p0 = 0; p0 < pixels; p0 += 8) {
     int64_t n = pixels - p0 < 8 ? pixels - p0 : 8;
     __m256 r[8];
-    for (int j = 0; j < 8; j++)
-      r[j] = j < n ? _mm256_load_ps(out + (p0 + j) * 8) : _mm256_setzero_ps();
+    for (int j = 0; j < 8; j++) r[j] = j < n ? _mm256_load_ps(out + (p0 + j) * 8) : zero();
     transpose8(r);
     __m256i mask = first_lanes(n);
     for (int c = 0; c < nc; c++) {
@@ -134,7 +142,7 @@ void depthwise_small_avx2(const dw_small *d, int worker, size_t begin, size_t en
   float *buf = (float *)((slot + 31) / 32 * 32); /* the slot has room for this */
   int64_t buf_floats = d->buf_rows * d->buf_cols * 8;
   float *out = buf + buf_floats;
-  for (int64_t i = 0; i < buf_floats; i += 8) _mm256_store_ps(buf + i, _mm256_setzero_ps());
+  for (int64_t i = 0; i < buf_floats; i += 8) _mm256_store_ps(buf + i, zero());
   size_t groups = (size_t)(d->c + 7) / 8, kk = (size_t)(d->k * d->k);
   for (size_t g = begin; g < end; g++) {
     size_t n = g / groups, c0 = g % groups * 8;
@@ -153,13 +161,20 @@ void depthwise_small_avx2(const dw_small *d, int worker, size_t begin, size_t en
       for (int c = 0; c < 8; c++) lanes[t * 8 + (size_t)c] = c < nc ? w[(size_t)c * kk + t] : 0.0f;
     for (int c = 0; c < 8; c++)
       lanes[25 * 8 + c] = c < nc && d->bias ? d->bias[c0 + (size_t)c] : 0.0f;
-    fill_buffer(d, in_planes, nc, buf);
     const __m256 *wt = (const __m256 *)lanes;
     __m256 bias = _mm256_load_ps(lanes + 25 * 8);
-    if (d->k == 3)
-      d->s == 1 ? compute(d, buf, wt, bias, out, 3, 1) : compute(d, buf, wt, bias, out, 3, 2);
-    else
-      d->s == 1 ? compute(d, buf, wt, bias, out, 5, 1) : compute(d, buf, wt, bias, out, 5, 2);
-    store_planes(d, out, out_planes, nc);
+    for (int64_t oy = 0; oy < d->oh; oy += d->band_rows) {
+      int64_t rows = d->oh - oy < d->band_rows ? d->oh - oy : d->band_rows;
+      fill_buffer(d, in_planes, nc, oy * d->s - d->pad_h, (rows - 1) * d->s + d->k, buf);
+      if (d->k == 3)
+        d->s == 1 ? compute(d, buf, wt, bias, rows, out, 3, 1)
+                  : compute(d, buf, wt, bias, rows, out, 3, 2);
+      else
+        d->s == 1 ? compute(d, buf, wt, bias, rows, out, 5, 1)
+                  : compute(d, buf, wt, bias, rows, out, 5, 2);
+      float *at[8];
+      for (int c = 0; c < nc; c++) at[c] = out_planes[c] + oy * d->ow;
+      store_planes(out, rows * d->ow, at, nc);
+    }
   }
 }

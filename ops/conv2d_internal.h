@@ -147,7 +147,8 @@ typedef struct {
   float min, max;       /* fused clamp */
   int64_t c, h, w, oh, ow;
   int64_t k, s, pad_h, pad_w; /* pad_*: the padding before the first row / column */
-  int64_t buf_rows, buf_cols; /* (oh - 1) * s + k, (ow - 1) * s + k */
+  int64_t band_rows;          /* output rows per band (the last may have fewer) */
+  int64_t buf_rows, buf_cols; /* a band's input region: (band_rows - 1) * s + k, (ow - 1) * s + k */
   char *scratch;              /* one slot of slot_bytes per worker */
   size_t slot_bytes;
 } dw_small;
@@ -156,12 +157,13 @@ typedef struct {
 void depthwise_small_avx2(const dw_small *d, int worker, size_t begin, size_t end);
 #endif
 
-/* Whether a depthwise layer with an oh x ow output suits the small-plane kernel (one
- * channel per group, square 3x3 or 5x5 kernels at stride 1 or 2, no dilation, at most
- * DW_SMALL_MAX_PIXELS output pixels and DW_SMALL_MAX_FLOATS for the padded input region),
- * and the floats of its per-thread scratch (the input region and the outputs, 8 floats
- * per pixel, 32-byte aligned). Decided on the geometry only, so that prepare sizes the
- * scratch for whichever kernel runs. */
+/* Whether a depthwise layer with an oh x ow output suits the small-plane kernel, and the
+ * floats of its per-thread scratch (a band's input region and outputs, 8 floats per pixel,
+ * 32-byte aligned). It takes one channel per group, square 3x3 or 5x5 kernels at stride 1
+ * or 2, no dilation, in bands of output rows of at most DW_SMALL_MAX_PIXELS pixels whose
+ * padded input region is at most DW_SMALL_MAX_FLOATS: the whole plane in one band at
+ * stride 1, any number of bands at stride 2. Decided on the geometry only, so that prepare
+ * sizes the scratch for whichever kernel runs. */
 #define DW_SMALL_MAX_PIXELS 1024
 #define DW_SMALL_MAX_FLOATS 32768
 bool depthwise_small_floats(const conv2d_params *p, size_t oh, size_t ow, size_t *floats);

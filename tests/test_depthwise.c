@@ -57,8 +57,8 @@ static const dw_case cases[] = {
     {2, 1, 13, 14, 4, 4, 1, 1, 0, 0, 1, 1, 1, false, true, NULL}, /* 'same', uneven split */
     {2, 1, 9, 700, 7, 7, 1, 2, 3, 3, 1, 3, 1, true, false, NULL},
     /* the small-plane kernel (8 channels per vector): channel tails, batch, 5x5, stride 2,
-     * 'same' padding, the largest plane it takes (1024 pixels) and the first it does not,
-     * an input region too big for its buffer */
+     * 'same' padding, the largest plane it takes at stride 1 (1024 pixels) and the first
+     * it does not, bands of rows at stride 2 (the last one shorter) */
     {13, 1, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 2, true, false, "ReLU6"},
     {16, 1, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1, false, false, NULL},
     {20, 1, 14, 13, 5, 5, 1, 1, 2, 2, 1, 1, 2, true, false, "ReLU"},
@@ -66,6 +66,8 @@ static const dw_case cases[] = {
     {8, 1, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, NULL},
     {8, 1, 32, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, NULL},
     {3, 1, 62, 62, 5, 5, 2, 2, 2, 2, 1, 1, 1, true, false, "ReLU6"},
+    {9, 1, 113, 112, 3, 3, 2, 2, 1, 1, 1, 1, 2, true, false, NULL},
+    {4, 1, 90, 300, 5, 5, 2, 2, 2, 2, 1, 1, 1, false, false, "ReLU"},
     {11, 1, 10, 9, 3, 3, 2, 2, 0, 0, 1, 1, 1, true, false, NULL},
     {10, 1, 12, 12, 3, 3, 1, 1, 0, 0, 1, 1, 1, true, true, NULL},
     {7, 1, 1, 2, 5, 5, 1, 1, 3, 2, 1, 1, 1, true, false, NULL},
