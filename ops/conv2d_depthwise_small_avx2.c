@@ -1,13 +1,15 @@
-/* AVX2 + FMA depthwise kernel for small planes (mobile nets' 14x14 and 7x7 layers), 8
- * channels per vector instead of 8 columns: a plane of 7 or 14 columns fills one or two
- * vectors badly, and the per-row work of the column kernel (edge loads, partial stores)
- * cost more than its multiply-adds there. Per group of 8 channels of one sample:
- * 1. the input region the outputs read is transposed (8x8 blocks) into a zero-padded
- *    buffer of [row][column][channel];
+/* AVX2 + FMA depthwise kernel, 8 channels per vector instead of 8 columns, for small planes
+ * (mobile nets' 28x28, 14x14 and 7x7 layers) and stride 2: a plane of 7 or 14 columns
+ * fills one or two vectors badly, the per-row work of the column kernels (edge loads,
+ * partial stores) cost more than their multiply-adds there, and at stride 2 the transpose
+ * splits the columns' phases for free. Per group of 8 channels of one sample, band of
+ * output rows by band (a small plane is one band):
+ * 1. the input rows the band reads are transposed (8x8 blocks) into a zero-padded buffer
+ *    of [row][column][channel] in the thread's scratch;
  * 2. each output pixel is 8 channels at once: bias, then the taps in (kj, ki) order as in
  *    the other depthwise kernels, clamped, into an output buffer of [pixel][channel];
- * 3. that buffer is transposed back into the 8 output planes (contiguous, so pixels go
- *    8 at a time whatever the row length).
+ * 3. that buffer is transposed back into the 8 output planes (the band's rows are
+ *    contiguous there, so pixels go 8 at a time whatever the row length).
  * This file is compiled with -mavx2 -mfma and only called when the CPU has both
  * (conv2d_depthwise.c). */
 #include <immintrin.h>
