@@ -6,7 +6,9 @@
  * 3x3 and 5x5 at stride 1 or 2 where the CPU has them, a portable one otherwise. Wide rows
  * are split into column tiles; geometries whose 4 output rows do not fit the buffer (huge
  * kernels, dilations or strides) take a bounds-checked generic path. Each output plane is
- * computed by one task, the same way whatever the thread count. */
+ * computed by one task, the same way whatever the thread count. Small planes and stride 2
+ * go to an AVX2 kernel that puts 8 channels in a vector (conv2d_depthwise_small_avx2.c),
+ * each group of 8 channels one task. */
 #include <stdatomic.h>
 #include <string.h>
 #include "ops/conv2d_internal.h"
