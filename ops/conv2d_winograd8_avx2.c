@@ -79,14 +79,14 @@ static inline __attribute__((always_inline)) void output8(const float *m, size_t
     at8(t[i], y, T);
     for (int j = 0; j < T; j++) y[j] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[j]));
     float *row[8]; /* where row i of each tile goes */
-    for (size_t l = 0; l < 8; l++) row[l] = full ? dst[l] + (size_t)i * ostride : part[l][i];
+    wino_row_targets(dst, rows, cols, full, T, i, ostride, part, row);
     wino_store_row4(y, row);
     if (T == 4) continue;
     float *row4[8]; /* values 4 and 5 */
     for (size_t l = 0; l < 8; l++) row4[l] = row[l] + 4;
     wino_store_row2(y[4], y[5], row4);
   }
-  if (!full) wino_store_partial((const float(*)[6][8])part, dst, rows, cols, ostride);
+  if (!full) wino_store_partial((const float(*)[6][8])part, dst, rows, cols, ostride, T);
 }
 
 void winograd_output8x8_avx2(const float *m, size_t ms, float lo, float hi, float *const *dst,

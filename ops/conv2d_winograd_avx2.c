@@ -78,13 +78,13 @@ static inline __attribute__((always_inline)) void output8(const float *m, size_t
     at6(t[i], y, T);
     for (int j = 0; j < T; j++) y[j] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[j]));
     float *row[8]; /* where row i of each tile goes */
-    for (size_t l = 0; l < 8; l++) row[l] = full ? dst[l] + (size_t)i * ostride : part[l][i];
+    wino_row_targets(dst, rows, cols, full, T, i, ostride, part, row);
     if (T == 2)
       wino_store_row2(y[0], y[1], row);
     else
       wino_store_row4(y, row);
   }
-  if (!full) wino_store_partial((const float(*)[6][8])part, dst, rows, cols, ostride);
+  if (!full) wino_store_partial((const float(*)[6][8])part, dst, rows, cols, ostride, T);
 }
 
 /* Y = A^T M A of 8 tiles of side tile (4 or 2; M[a][b] of tile l at m[(6a + b) * ms + l]),
@@ -158,8 +158,8 @@ void winograd_output4x4_avx2(const float *m, size_t ms, float lo, float hi, floa
     y[0] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[0]));
     y[1] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y[1]));
     float *row[8];
-    for (size_t l = 0; l < 8; l++) row[l] = full ? dst[l] + (size_t)i * ostride : part[l][i];
+    wino_row_targets(dst, rows, cols, full, 2, i, ostride, part, row);
     wino_store_row2(y[0], y[1], row);
   }
-  if (!full) wino_store_partial((const float(*)[6][8])part, dst, rows, cols, ostride);
+  if (!full) wino_store_partial((const float(*)[6][8])part, dst, rows, cols, ostride, 2);
 }
