@@ -59,8 +59,17 @@ static inline void wino_store_partial(const float (*part)[6][8], float *const *d
                                       const int *cols, size_t ostride, int T) {
   for (size_t l = 0; l < 8; l++) {
     if (wino_tile_whole(rows, cols, 0, T, l)) continue; /* stored already */
-    for (int r = 0; r < rows[l]; r++)
-      for (int c = 0; c < cols[l]; c++) dst[l][(size_t)r * ostride + (size_t)c] = part[l][r][c];
+    for (int r = 0; r < rows[l]; r++) {
+      const float *src = part[l][r];
+      float *to = dst[l] + (size_t)r * ostride;
+      int c = 0;
+      if (cols[l] >= 4) _mm_storeu_ps(to, _mm_loadu_ps(src)), c = 4;
+      for (; c < cols[l]; c++) {
+        float v = src[c];
+        __asm__("" : "+x"(v)); /* stores, not a memcpy call per row (GCC's loop idiom) */
+        to[c] = v;
+      }
+    }
   }
 }
 
