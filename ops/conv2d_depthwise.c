@@ -8,7 +8,7 @@
  * kernels, dilations or strides) take a bounds-checked generic path. Each output plane is
  * computed by one task, the same way whatever the thread count. Small planes and stride 2
  * go to an AVX2 kernel that puts 8 channels in a vector (conv2d_depthwise_small_avx2.c),
- * each group of 8 channels one task. */
+ * each band of rows of a group of 8 channels one task. */
 #include <stdatomic.h>
 #include <string.h>
 #include "ops/conv2d_internal.h"
@@ -319,7 +319,7 @@ bool depthwise_small_floats(const conv2d_params *p, size_t oh, size_t ow, size_t
 }
 
 #ifdef CNNRT_HAVE_DW_AVX2
-static void small_groups(void *ctx, int worker, size_t begin, size_t end) {
+static void small_tasks(void *ctx, int worker, size_t begin, size_t end) {
   depthwise_small_avx2(ctx, worker, begin, end);
 }
 
@@ -370,7 +370,9 @@ void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, void *
 #ifdef CNNRT_HAVE_DW_AVX2
   dw_small small;
   if (small_plan(&j, scratch, slot_bytes, &small)) {
-    threadpool_for_workers(tp, in->shape.dim[0] * (size_t)((j.c + 7) / 8), small_groups, &small);
+    size_t bands = (size_t)((j.oh + small.band_rows - 1) / small.band_rows);
+    threadpool_for_workers(tp, in->shape.dim[0] * (size_t)((j.c + 7) / 8) * bands, small_tasks,
+                           &small);
     return;
   }
 #endif

@@ -27,6 +27,11 @@ INLINE __m256 zero(void) {
   return z;
 }
 
+/* The input columns [0, n) that land inside the buffer (n <= 0: none). */
+INLINE int64_t input_columns(const dw_small *d) {
+  return d->w < d->buf_cols - d->pad_w ? d->w : d->buf_cols - d->pad_w;
+}
+
 /* Lanes [0, n) set. */
 INLINE __m256i first_lanes(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -38,8 +43,7 @@ INLINE __m256i first_lanes(int64_t n) {
  * Missing channels' lanes are zero. */
 static void fill_buffer(const dw_small *d, const float *const *planes, int nc, int64_t y0,
                         int64_t rows, float *buf) {
-  int64_t cols = d->buf_cols;
-  int64_t x_end = d->w < cols - d->pad_w ? d->w : cols - d->pad_w;
+  int64_t cols = d->buf_cols, x_end = input_columns(d);
   for (int64_t r = 0; r < rows; r++) {
     int64_t iy = y0 + r;
     if (iy < 0 || iy >= d->h) {
@@ -129,39 +133,52 @@ void depthwise_small_avx2(const dw_small *d, int worker, size_t begin, size_t en
   float *buf = (float *)((slot + 31) / 32 * 32); /* the slot has room for this */
   int64_t buf_floats = d->buf_rows * d->buf_cols * 8;
   float *out = buf + buf_floats;
-  for (int64_t i = 0; i < buf_floats; i += 8) _mm256_store_ps(buf + i, zero());
+  /* the padding columns, which fill_buffer never writes (a whole buffer of zeros per chunk
+   * of tasks cost as much as a band on few channels) */
+  int64_t cols = d->buf_cols, x_end = input_columns(d);
+  int64_t inside_from = x_end > 0 ? d->pad_w : cols,
+          inside_end = x_end > 0 ? d->pad_w + x_end : cols;
+  for (int64_t r = 0; r < d->buf_rows; r++) {
+    for (int64_t x = 0; x < inside_from; x++) _mm256_store_ps(buf + (r * cols + x) * 8, zero());
+    for (int64_t x = inside_end; x < cols; x++) _mm256_store_ps(buf + (r * cols + x) * 8, zero());
+  }
   size_t groups = (size_t)(d->c + 7) / 8, kk = (size_t)(d->k * d->k);
-  for (size_t g = begin; g < end; g++) {
-    size_t n = g / groups, c0 = g % groups * 8;
-    int nc = d->c - (int64_t)c0 < 8 ? (int)(d->c - (int64_t)c0) : 8;
-    const float *in_planes[8];
-    float *out_planes[8];
-    for (int c = 0; c < nc; c++) {
-      size_t plane = n * (size_t)d->c + c0 + (size_t)c;
-      in_planes[c] = d->input + plane * (size_t)(d->h * d->w);
-      out_planes[c] = d->output + plane * (size_t)(d->oh * d->ow);
+  size_t bands = (size_t)((d->oh + d->band_rows - 1) / d->band_rows), set_up = SIZE_MAX;
+  const float *in_planes[8];
+  float *out_planes[8];
+  int nc = 0;
+  /* tap t of the group's channels in vector t (missing channels' lanes zero), then bias */
+  _Alignas(32) float lanes[26 * 8];
+  for (size_t task = begin; task < end; task++) {
+    size_t g = task / bands, n = g / groups, c0 = g % groups * 8;
+    if (g != set_up) { /* the group's planes and weights, once per run of its bands */
+      nc = d->c - (int64_t)c0 < 8 ? (int)(d->c - (int64_t)c0) : 8;
+      for (int c = 0; c < nc; c++) {
+        size_t plane = n * (size_t)d->c + c0 + (size_t)c;
+        in_planes[c] = d->input + plane * (size_t)(d->h * d->w);
+        out_planes[c] = d->output + plane * (size_t)(d->oh * d->ow);
+      }
+      const float *w = d->weights + c0 * kk;
+      for (size_t t = 0; t < kk; t++)
+        for (int c = 0; c < 8; c++)
+          lanes[t * 8 + (size_t)c] = c < nc ? w[(size_t)c * kk + t] : 0.0f;
+      for (int c = 0; c < 8; c++)
+        lanes[25 * 8 + c] = c < nc && d->bias ? d->bias[c0 + (size_t)c] : 0.0f;
+      set_up = g;
     }
-    /* tap t of the group's channels in vector t (missing channels' lanes zero) */
-    _Alignas(32) float lanes[26 * 8];
-    const float *w = d->weights + c0 * kk;
-    for (size_t t = 0; t < kk; t++)
-      for (int c = 0; c < 8; c++) lanes[t * 8 + (size_t)c] = c < nc ? w[(size_t)c * kk + t] : 0.0f;
-    for (int c = 0; c < 8; c++)
-      lanes[25 * 8 + c] = c < nc && d->bias ? d->bias[c0 + (size_t)c] : 0.0f;
     const __m256 *wt = (const __m256 *)lanes;
     __m256 bias = _mm256_load_ps(lanes + 25 * 8);
-    for (int64_t oy = 0; oy < d->oh; oy += d->band_rows) {
-      int64_t rows = d->oh - oy < d->band_rows ? d->oh - oy : d->band_rows;
-      fill_buffer(d, in_planes, nc, oy * d->s - d->pad_h, (rows - 1) * d->s + d->k, buf);
-      if (d->k == 3)
-        d->s == 1 ? compute(d, buf, wt, bias, rows, out, 3, 1)
-                  : compute(d, buf, wt, bias, rows, out, 3, 2);
-      else
-        d->s == 1 ? compute(d, buf, wt, bias, rows, out, 5, 1)
-                  : compute(d, buf, wt, bias, rows, out, 5, 2);
-      float *at[8];
-      for (int c = 0; c < nc; c++) at[c] = out_planes[c] + oy * d->ow;
-      store_planes(out, rows * d->ow, at, nc);
-    }
+    int64_t oy = (int64_t)(task % bands) * d->band_rows;
+    int64_t rows = d->oh - oy < d->band_rows ? d->oh - oy : d->band_rows;
+    fill_buffer(d, in_planes, nc, oy * d->s - d->pad_h, (rows - 1) * d->s + d->k, buf);
+    if (d->k == 3)
+      d->s == 1 ? compute(d, buf, wt, bias, rows, out, 3, 1)
+                : compute(d, buf, wt, bias, rows, out, 3, 2);
+    else
+      d->s == 1 ? compute(d, buf, wt, bias, rows, out, 5, 1)
+                : compute(d, buf, wt, bias, rows, out, 5, 2);
+    float *at[8];
+    for (int c = 0; c < nc; c++) at[c] = out_planes[c] + oy * d->ow;
+    store_planes(out, rows * d->ow, at, nc);
   }
 }

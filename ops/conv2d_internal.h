@@ -152,8 +152,9 @@ typedef struct {
   char *scratch;              /* one slot of slot_bytes per worker */
   size_t slot_bytes;
 } dw_small;
-/* Groups [begin, end) of N * ceil(c / 8): group g is sample g / ceil(c / 8), channels
- * from 8 * (g % ceil(c / 8)), up to 8. */
+/* Tasks [begin, end) of N * ceil(c / 8) groups x ceil(oh / band_rows) bands: task t is
+ * band t % bands of group g = t / bands, which is sample g / ceil(c / 8), channels from
+ * 8 * (g % ceil(c / 8)), up to 8. */
 void depthwise_small_avx2(const dw_small *d, int worker, size_t begin, size_t end);
 #endif
 
