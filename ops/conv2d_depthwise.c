@@ -6,9 +6,10 @@
  * 3x3 and 5x5 at stride 1 or 2 where the CPU has them, a portable one otherwise. Wide rows
  * are split into column tiles; geometries whose 4 output rows do not fit the buffer (huge
  * kernels, dilations or strides) take a bounds-checked generic path. Each output plane is
- * computed by one task, the same way whatever the thread count. Small planes and stride 2
- * go to an AVX2 kernel that puts 8 channels in a vector (conv2d_depthwise_small_avx2.c),
- * each band of rows of a group of 8 channels one task. */
+ * computed by one task, the same way whatever the thread count. Where the AVX2 kernels run,
+ * small planes and most stride-2 layers (3x3 / 5x5, no dilation or channel multiplier;
+ * depthwise_small_floats) go instead to a kernel that puts 8 channels in a vector
+ * (conv2d_depthwise_small_avx2.c), one task per band of rows of 8 channels. */
 #include <stdatomic.h>
 #include <string.h>
 #include "ops/conv2d_internal.h"
@@ -288,21 +289,24 @@ bool depthwise_force_column_kernel(bool on) {
   return atomic_exchange(&force_column_kernel, on);
 }
 
+#ifdef CNNRT_HAVE_DW_AVX2
 /* The small-plane kernel's bands: output rows per band, and the input region a band reads
  * (rows x cols pixels); false when not even one row fits. */
 static bool small_bands(const conv2d_params *p, size_t oh, size_t ow, size_t *band, size_t *rows,
                         size_t *cols) {
   size_t k = (size_t)p->axis[0].kernel, s = (size_t)p->axis[0].stride;
   *cols = (ow - 1) * s + k;
-  size_t by_pixels = DW_SMALL_MAX_PIXELS / ow, by_floats = DW_SMALL_MAX_FLOATS / 8 / *cols;
-  if (by_pixels == 0 || by_floats < k) return false;
-  *band = by_pixels < (by_floats - k) / s + 1 ? by_pixels : (by_floats - k) / s + 1;
+  size_t by_pixels = DW_SMALL_MAX_PIXELS / ow, fit_rows = DW_SMALL_MAX_FLOATS / 8 / *cols;
+  if (by_pixels == 0 || fit_rows < k) return false;
+  *band = by_pixels < (fit_rows - k) / s + 1 ? by_pixels : (fit_rows - k) / s + 1;
   if (*band > oh) *band = oh;
   *rows = (*band - 1) * s + k;
   return true;
 }
+#endif
 
 bool depthwise_small_floats(const conv2d_params *p, size_t oh, size_t ow, size_t *floats) {
+#ifdef CNNRT_HAVE_DW_AVX2
   const window_axis *ah = &p->axis[0], *aw = &p->axis[1];
   int64_t k = ah->kernel, s = ah->stride;
   size_t band, rows, cols;
@@ -316,6 +320,10 @@ bool depthwise_small_floats(const conv2d_params *p, size_t oh, size_t ow, size_t
   if (band < oh && s == 1) return false;
   *floats = (rows * cols + band * ow) * 8 + 8; /* + 8: room to align the slot to 32 bytes */
   return true;
+#else
+  (void)p, (void)oh, (void)ow, (void)floats; /* no such kernel on this CPU: no scratch */
+  return false;
+#endif
 }
 
 #ifdef CNNRT_HAVE_DW_AVX2

@@ -1,9 +1,9 @@
 /* AVX2 + FMA depthwise kernel, 8 channels per vector instead of 8 columns, for small planes
  * (mobile nets' 28x28, 14x14 and 7x7 layers) and stride 2: a plane of 7 or 14 columns
  * fills one or two vectors badly, the per-row work of the column kernels (edge loads,
- * partial stores) cost more than their multiply-adds there, and at stride 2 the transpose
- * splits the columns' phases for free. Per group of 8 channels of one sample, band of
- * output rows by band (a small plane is one band):
+ * partial stores) cost more than their multiply-adds there, and at stride 2 a pixel's taps
+ * are plain loads (no phase split of the columns). Per band of output rows of a group of 8
+ * channels of one sample (a small plane is one band):
  * 1. the input rows the band reads are transposed (8x8 blocks) into a zero-padded buffer
  *    of [row][column][channel] in the thread's scratch;
  * 2. each output pixel is 8 channels at once: bias, then the taps in (kj, ki) order as in

@@ -15,7 +15,8 @@ typedef enum { PAD_ZEROS, PAD_REFLECT, PAD_REPLICATE, PAD_CIRCULAR } padding_mod
  *   channels, one of the wino_variant below: 16, 36 or 64 GEMMs on transformed 4x4, 6x6
  *   or 8x8 tiles, weights transformed and packed at load;
  * - CONV_DEPTHWISE: one input channel per group with zero padding: bands of output rows
- *   from zero-padded copies of the input rows in a small stack buffer, no scratch;
+ *   from zero-padded copies of the input rows in a small stack buffer, or (small planes,
+ *   stride 2) 8 channels per vector in a per-thread scratch;
  * - CONV_DIRECT: per group im2col + row-wise products, for the other convs with too few
  *   output channels per group to fill the micro-kernel. Also the reference in tests. */
 typedef enum { CONV_GEMM, CONV_WINOGRAD, CONV_DEPTHWISE, CONV_DIRECT } conv_path;
@@ -91,7 +92,8 @@ bool winograd_scratch_bytes(const conv2d_params *p, size_t oh, size_t ow, size_t
 void winograd_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
                   size_t slot_bytes, threadpool *tp);
 
-/* The depthwise path (conv2d_depthwise.c); needs no scratch. Uses the AVX2 + FMA kernels
+/* The depthwise path (conv2d_depthwise.c); its scratch is the small-plane kernel's
+ * (depthwise_small_floats per thread, or none). Uses the AVX2 + FMA kernels
  * (conv2d_depthwise_avx2.c) exactly when the GEMM does (gemm_kernel_name() is not
  * "portable": CPU support, CNNRT_PORTABLE=1 and gemm_force_portable switch both). */
 void depthwise_run(const conv2d_params *p, const tensor *in, tensor *out, void *scratch,
@@ -128,7 +130,7 @@ typedef struct {
 typedef void (*dw_load_fn)(const dw_block *b);
 typedef void (*dw_band_fn)(const dw_band *b);
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(CNNRT_GENERIC_CPU)
 #define CNNRT_HAVE_DW_AVX2 1
 /* The AVX2 + FMA kernel for b's geometry (kh, kw, sh, sw, dh, dw), or NULL. */
 dw_band_fn depthwise_avx2_kernel(const dw_band *b);

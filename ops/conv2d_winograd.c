@@ -22,7 +22,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#ifdef __SSE__
+#if defined(__SSE__) && !defined(CNNRT_GENERIC_CPU)
 #include <xmmintrin.h>
 #endif
 #include "ops/conv2d_internal.h"
@@ -66,7 +66,7 @@ static size_t positions_of(const conv2d_params *p) {
 /* memcpy of a run of packed weights, read much later: with SSE, non-temporal stores (no
  * read of the destination, no eviction of the caller's data). */
 static void copy_out(float *restrict dst, const float *restrict src, size_t n) {
-#ifdef __SSE__
+#if defined(__SSE__) && !defined(CNNRT_GENERIC_CPU)
   size_t i = 0;
   for (; i < n && (uintptr_t)(dst + i) % 16; i++) dst[i] = src[i];
   for (; i + 4 <= n; i += 4) _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
@@ -124,7 +124,7 @@ static void pack_panel(const conv2d_params *p, size_t oc0, float *packed) {
     for (size_t pos = 0; pos < tile_in * tile_in; pos++)
       copy_out(dst + pos * per_matrix, u + pos * N, n);
   }
-#ifdef __SSE__
+#if defined(__SSE__) && !defined(CNNRT_GENERIC_CPU)
   _mm_sfence(); /* the streamed stores before anything that follows */
 #endif
 }

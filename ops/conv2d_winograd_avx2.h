@@ -6,7 +6,7 @@
 #define CNNRT_OPS_CONV2D_WINOGRAD_AVX2_H
 #include <stddef.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(CNNRT_GENERIC_CPU)
 #define WINO_HAVE_AVX2 1
 /* B^T d B of 8 6x6 tiles (one per lane): as winograd_input8_portable. */
 void winograd_input8_avx2(const float *const *patch, size_t stride, float *v, size_t vs);

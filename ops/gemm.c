@@ -68,23 +68,24 @@ void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb,
 #define GEMM_MC 120 /* rows of A per L2 block in gemm_block (a multiple of GEMM_MR) */
 #endif
 
+static atomic_bool forced_portable;
+
+#ifdef CNNRT_HAVE_AVX2_KERNEL
 /* 0 = not chosen yet, 1 = portable, 2 = avx2 */
 static atomic_int chosen_kernel;
-static atomic_bool forced_portable;
 
 static int choose_kernel(void) {
   int k = atomic_load(&chosen_kernel);
   if (k) return k;
   k = 1;
-#ifdef CNNRT_HAVE_AVX2_KERNEL
   const char *env = getenv("CNNRT_PORTABLE");
   __builtin_cpu_init();
   if (!(env && env[0] == '1') && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     k = 2;
-#endif
   atomic_store(&chosen_kernel, k);
   return k;
 }
+#endif
 
 static gemm_kernel_fn current_kernel(void) {
 #ifdef CNNRT_HAVE_AVX2_KERNEL

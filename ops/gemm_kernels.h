@@ -28,7 +28,7 @@ typedef void (*gemm_kernel_fn)(size_t k, const float *a, const float *b, size_t 
 void gemm_kernel_portable(size_t k, const float *a, const float *b, size_t ldb,
                           const uint32_t *offs, const gemm_tile *t);
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(CNNRT_GENERIC_CPU)
 #define CNNRT_HAVE_AVX2_KERNEL 1
 void gemm_kernel_avx2(size_t k, const float *a, const float *b, size_t ldb, const uint32_t *offs,
                       const gemm_tile *t);

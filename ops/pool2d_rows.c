@@ -126,7 +126,7 @@ INLINE void fused_rows(bool is_max, float *restrict out, const float *restrict r
 
 /* The AVX2 loops are compiled through target attributes (no per-file build flags) and are
  * only called after the CPU check in stride2_kernel(). */
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(CNNRT_GENERIC_CPU)
 #include <immintrin.h>
 #define HAVE_AVX2_ROWS 1
 #define AVX2_INLINE static inline __attribute__((always_inline, target("avx2")))

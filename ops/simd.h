@@ -6,7 +6,8 @@
 #ifndef CNNRT_OPS_SIMD_H
 #define CNNRT_OPS_SIMD_H
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) &&                             \
+    !defined(__SANITIZE_THREAD__) && !defined(CNNRT_GENERIC_CPU)
 #define SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define SIMD_CLONES

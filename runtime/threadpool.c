@@ -26,7 +26,7 @@
  * atomic on a shared line) costs nothing next to it. */
 #define CHUNKS_PER_THREAD 4
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(CNNRT_GENERIC_CPU)
 #define CPU_RELAX() __builtin_ia32_pause()
 #else
 #define CPU_RELAX() ((void)0)

@@ -28,6 +28,10 @@ case "${1:-}" in
     # program under valgrind memcheck, api_valgrind, ran in build/ above.)
     build build-asan -DCNNRT_BUILD_TESTS=ON -DCNNRT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     ctest --test-dir build-asan --output-on-failure -LE python -j 2
+    # As on a CPU without x86 SIMD (ARM, RISC-V): no AVX2 code compiled in, the portable
+    # kernels only; the whole suite, PyTorch parity included, must build and pass.
+    build build-generic -DCNNRT_BUILD_TESTS=ON -DCNNRT_GENERIC_CPU=ON
+    ctest --test-dir build-generic --output-on-failure -j 2
     # Two threads with a session each on one shared model, under ThreadSanitizer: a build
     # of its own, of that one program.
     cmake -S . -B build-tsan -DCNNRT_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
