@@ -72,12 +72,13 @@ static cnnrt_status finish_hardtanh(const attr_reader *a, const double *vals, el
 
 static const elementwise_spec relu_spec = {.fn = relu_map, .inplace = true};
 static const elementwise_spec relu6_spec = {.fn = relu6_map, .inplace = true};
-static const elementwise_spec hardtanh_spec = {.fn = hardtanh_map,
-                                               .inplace = true,
-                                               .numbers = {{"min_val", -1.0}, {"max_val", 1.0}},
-                                               .finish = finish_hardtanh};
+static const elementwise_spec hardtanh_spec = {
+    .fn = hardtanh_map,
+    .inplace = true,
+    .numbers = {{"min_val", -1.0, false}, {"max_val", 1.0, false}},
+    .finish = finish_hardtanh};
 static const elementwise_spec leaky_relu_spec = {
-    .fn = leaky_relu_map, .inplace = true, .numbers = {{"negative_slope", 0.01}}};
+    .fn = leaky_relu_map, .inplace = true, .numbers = {{"negative_slope", 0.01, false}}};
 static const elementwise_spec threshold_spec = {
     .fn = threshold_map,
     .inplace = true,

@@ -106,15 +106,15 @@ static void softplus_map(const void *params, const float *x, float *y, size_t n)
 static const elementwise_spec sigmoid_spec = {.fn = sigmoid_map};
 static const elementwise_spec tanh_spec = {.fn = tanh_map};
 static const elementwise_spec elu_spec = {
-    .fn = elu_map, .inplace = true, .numbers = {{"alpha", 1.0}}, .finish = finish_elu};
+    .fn = elu_map, .inplace = true, .numbers = {{"alpha", 1.0, false}}, .finish = finish_elu};
 static const elementwise_spec celu_spec = {
-    .fn = elu_map, .inplace = true, .numbers = {{"alpha", 1.0}}, .finish = finish_celu};
+    .fn = elu_map, .inplace = true, .numbers = {{"alpha", 1.0, false}}, .finish = finish_celu};
 static const elementwise_spec selu_spec = {.fn = elu_map, .inplace = true, .finish = finish_selu};
 static const elementwise_spec gelu_spec = {.fn = gelu_map, .finish = finish_gelu};
 static const elementwise_spec silu_spec = {.fn = silu_map, .inplace = true};
 static const elementwise_spec mish_spec = {.fn = mish_map, .inplace = true};
-static const elementwise_spec softplus_spec = {.fn = softplus_map,
-                                               .numbers = {{"beta", 1.0}, {"threshold", 20.0}}};
+static const elementwise_spec softplus_spec = {
+    .fn = softplus_map, .numbers = {{"beta", 1.0, false}, {"threshold", 20.0, false}}};
 
 ELEMENTWISE_OP(op_sigmoid, "Sigmoid", sigmoid_spec);
 ELEMENTWISE_OP(op_tanh, "Tanh", tanh_spec);
