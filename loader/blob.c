@@ -1,6 +1,5 @@
 /* The weight blob: a bare file name beside model.json, mapped (or read once into aligned
- * memory); and
- * the whole-file reader every file input goes through. */
+ * memory); and the whole-file reader every file input goes through. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -266,6 +266,21 @@ static void pack_pointwise(const float *b, size_t ldb, size_t ncols, size_t kc, 
   }
 }
 
+/* Whether a task of `rows` output channels reads its (pointwise) input in place as B
+ * rather than packing it (full panels only). */
+static bool reads_in_place(const geometry *g, size_t rows) {
+  return g->pointwise && g->pixels >= POINTWISE_IN_PLACE_PIXELS && rows < POINTWISE_PACK_ROWS;
+}
+
+/* The output channels split into about `shares` shares of whole row panels, at least
+ * MIN_ROWS_PER_SHARE rows each. */
+static void split_channels(gemm_job *j, size_t shares) {
+  size_t max_shares = j->g.m / MIN_ROWS_PER_SHARE;
+  if (shares > max_shares) shares = max_shares ? max_shares : 1;
+  j->rows_per_share = div_up(div_up(j->g.m, shares), GEMM_MR) * GEMM_MR;
+  j->shares = div_up(j->g.m, j->rows_per_share);
+}
+
 /* One task: sample n, group grp, pixel block blk, output channel share. */
 static void run_task(const gemm_job *j, int worker, size_t t) {
   const conv2d_params *p = j->p;
@@ -321,8 +336,7 @@ static void run_task(const gemm_job *j, int worker, size_t t) {
         continue;
       }
       const float *b = image + k0 * g->pixels + col0 + i * GEMM_NR;
-      if (panels[i].ncols == GEMM_NR && g->pixels >= POINTWISE_IN_PLACE_PIXELS &&
-          rows < POINTWISE_PACK_ROWS) {
+      if (panels[i].ncols == GEMM_NR && reads_in_place(g, rows)) {
         panels[i].b = b;
         panels[i].ldb = g->pixels;
       } else
@@ -352,21 +366,17 @@ void conv_gemm_run(const conv2d_params *p, const tensor *in, tensor *out, void *
   size_t tasks = in->shape.dim[0] * (size_t)p->groups * j.g.blocks;
   size_t threads = tp ? (size_t)threadpool_size(tp) : 1;
   /* Few pixel blocks (a small map): split the output channels too, in MR multiples. A
-   * pointwise conv that reads its input in place: TASKS_PER_THREAD tasks per thread, so
-   * that a worker that starts late costs little (its 14x14 layers at 2 threads: 1.15-1.3x
-   * with 2 shares, ~1.8x with 4). Other convs, and pointwise ones on maps under
-   * POINTWISE_IN_PLACE_PIXELS, pack their input per share: just enough shares for the tasks
-   * to divide evenly among the threads (a 512-channel 7x7 3x3 conv on 2 threads: 2.3-3.0
-   * ms with 4 shares, 1.8 ms with 2; mobilenet_v2's 7x7 projections 960->160 and 960->320:
-   * 0.154 -> 0.115 and 0.265 -> 0.23 ms, 6 shares -> 2). */
+   * pointwise conv whose shares read their input in place: TASKS_PER_THREAD tasks per
+   * thread, so that a worker that starts late costs little (its 14x14 layers at 2 threads:
+   * 1.15-1.3x with 2 shares, ~1.8x with 4). Shares that pack their input (other convs,
+   * pointwise ones on maps under POINTWISE_IN_PLACE_PIXELS or with POINTWISE_PACK_ROWS+
+   * rows a share) each pack it again: just enough shares for the tasks to divide evenly
+   * among the threads (a 512-channel 7x7 3x3 conv on 2 threads: 2.3-3.0 ms with 4 shares,
+   * 1.8 ms with 2; mobilenet_v2's 7x7 projections 960->160 and 960->320: 0.154 -> 0.115
+   * and 0.265 -> 0.23 ms, 6 shares -> 2). */
   size_t want = TASKS_PER_THREAD * threads;
-  bool in_place = j.g.pointwise && j.g.pixels >= POINTWISE_IN_PLACE_PIXELS;
-  j.shares = threads == 1 || tasks >= want ? 1
-             : in_place                    ? div_up(want, tasks)
-                                           : threads / gcd(tasks, threads);
-  size_t max_shares = j.g.m / MIN_ROWS_PER_SHARE;
-  if (j.shares > max_shares) j.shares = max_shares ? max_shares : 1;
-  j.rows_per_share = div_up(div_up(j.g.m, j.shares), GEMM_MR) * GEMM_MR;
-  j.shares = div_up(j.g.m, j.rows_per_share);
+  split_channels(&j, threads == 1 || tasks >= want ? 1 : div_up(want, tasks));
+  if (j.shares > 1 && !reads_in_place(&j.g, j.rows_per_share))
+    split_channels(&j, threads / gcd(tasks, threads));
   threadpool_for_workers(tp, tasks * j.shares, gemm_tasks, &j);
 }
