@@ -531,6 +531,10 @@ def adaptive_combos():
             ("AdaptiveMaxPool2d", "F.adaptive_max_pool2d(x, 1)",
              lambda x: F.adaptive_max_pool2d(x, 1))]:
         yield Combo(op, name, lambda fn=fn: Lambda(fn), (3, 11, 8))
+    # 8 planes at a time (the average's kernel), then the remaining planes one by one
+    for out, chw in [(1, (20, 7, 7)), ((2, 3), (19, 9, 10)), (1, (64, 13, 13))]:
+        yield Combo("AdaptiveAvgPool2d", f"AdaptiveAvgPool2d({out!r}), {chw[0]} channels",
+                    lambda o=out: nn.AdaptiveAvgPool2d(o), chw)
 
 
 # --------------------------------------------------------------------------- activations
