@@ -64,19 +64,12 @@ static cnnrt_status infer_adaptive(const void *params, const shape *in, int n_in
   return CNNRT_OK;
 }
 
-/* Float sum in row order, then two divisions (sum / kh / kw), like PyTorch's kernel. */
-static float window_avg(const pool2d_job *j, const float *plane, int64_t oy, int64_t ox) {
-  int64_t y0, y1, x0, x1;
-  adaptive_span(oy, j->oh, j->h, &y0, &y1);
-  adaptive_span(ox, j->ow, j->w, &x0, &x1);
-  float sum = 0.0f;
-  for (int64_t y = y0; y < y1; y++)
-    for (int64_t x = x0; x < x1; x++) sum += plane[y * j->w + x];
-  return sum / (float)(y1 - y0) / (float)(x1 - x0);
-}
-
-/* window_avg for 8 planes at once: each plane's sum in the same order, in its own lane. */
-static void planes8_avg(const pool2d_job *j, const float *src, float *dst) {
+/* Output planes of n (<= 8) consecutive planes: per window, a float sum in row order, then
+ * two divisions (sum / kh / kw), like PyTorch's kernel. Each plane's sum is its own lane,
+ * so 8 planes are 8 independent sums (a global average over 7 x 7 waited on 49 dependent
+ * additions per channel) and n changes no bit of a plane's result. */
+static inline __attribute__((always_inline)) void avg_lanes(const pool2d_job *j, const float *src,
+                                                            float *dst, size_t n) {
   size_t in_plane = (size_t)(j->h * j->w), out_plane = (size_t)(j->oh * j->ow);
   for (int64_t oy = 0; oy < j->oh; oy++)
     for (int64_t ox = 0; ox < j->ow; ox++) {
@@ -86,11 +79,18 @@ static void planes8_avg(const pool2d_job *j, const float *src, float *dst) {
       float sum[8] = {0};
       for (int64_t y = y0; y < y1; y++)
         for (int64_t x = x0; x < x1; x++)
-          for (size_t i = 0; i < 8; i++) sum[i] += src[i * in_plane + (size_t)(y * j->w + x)];
-      for (size_t i = 0; i < 8; i++)
+          for (size_t i = 0; i < n; i++) sum[i] += src[i * in_plane + (size_t)(y * j->w + x)];
+      for (size_t i = 0; i < n; i++)
         dst[i * out_plane + (size_t)(oy * j->ow + ox)] =
             sum[i] / (float)(y1 - y0) / (float)(x1 - x0);
     }
+}
+
+static void planes_avg(const pool2d_job *j, const float *src, float *dst, size_t n) {
+  if (n == 8)
+    avg_lanes(j, src, dst, 8); /* a constant count: the sums stay in registers */
+  else
+    avg_lanes(j, src, dst, n);
 }
 
 /* Maximum over the window; NaN propagates as in PyTorch. */
@@ -111,13 +111,13 @@ static float window_max(const pool2d_job *j, const float *plane, int64_t oy, int
 static void run_adaptive_avg(const void *params, const tensor *in, int n_in, tensor *out,
                              void *scratch, threadpool *tp) {
   (void)n_in, (void)scratch;
-  pool2d_run(params, window_avg, planes8_avg, in, out, tp);
+  pool2d_run_groups(params, planes_avg, in, out, tp);
 }
 
 static void run_adaptive_max(const void *params, const tensor *in, int n_in, tensor *out,
                              void *scratch, threadpool *tp) {
   (void)n_in, (void)scratch;
-  pool2d_run(params, window_max, NULL, in, out, tp);
+  pool2d_run(params, window_max, in, out, tp);
 }
 
 const op_def op_adaptiveavgpool2d = {.name = "AdaptiveAvgPool2d",

@@ -46,11 +46,13 @@ cnnrt_status pool2d_infer_window(const window_axis axis[2], const shape *in, sha
 /* Planes [begin, end) of the N*C planes. */
 static void pool_planes(void *ctx, size_t begin, size_t end) {
   const pool2d_job *j = ctx;
-  size_t plane = begin;
-  if (j->planes8) /* the same values whichever planes a thread gets */
-    for (; plane + 8 <= end; plane += 8)
-      j->planes8(j, j->x + plane * (size_t)(j->h * j->w), j->y + plane * (size_t)(j->oh * j->ow));
-  for (; plane < end; plane++) {
+  if (j->planes) {
+    for (size_t plane = begin; plane < end; plane += 8)
+      j->planes(j, j->x + plane * (size_t)(j->h * j->w), j->y + plane * (size_t)(j->oh * j->ow),
+                end - plane < 8 ? end - plane : 8);
+    return;
+  }
+  for (size_t plane = begin; plane < end; plane++) {
     const float *src = j->x + plane * (size_t)(j->h * j->w);
     float *dst = j->y + plane * (size_t)(j->oh * j->ow);
     if (j->plane) {
@@ -62,14 +64,14 @@ static void pool_planes(void *ctx, size_t begin, size_t end) {
   }
 }
 
-/* Splits the N*C planes of in over the pool; exactly one of window / plane is set. */
+/* Splits the N*C planes of in over the pool; exactly one of window / plane / planes is set. */
 static void run_planes(const void *params, pool2d_window_fn window, pool2d_plane_fn plane,
-                       pool2d_planes8_fn planes8, const tensor *in, tensor *out, threadpool *tp) {
+                       pool2d_planes_fn planes, const tensor *in, tensor *out, threadpool *tp) {
   const shape *is = &in->shape;
   pool2d_job j = {params,
                   window,
                   plane,
-                  planes8,
+                  planes,
                   in->data,
                   out->data,
                   (int64_t)is->dim[2],
@@ -79,12 +81,17 @@ static void run_planes(const void *params, pool2d_window_fn window, pool2d_plane
   threadpool_for(tp, is->dim[0] * is->dim[1], pool_planes, &j);
 }
 
-void pool2d_run(const void *params, pool2d_window_fn window, pool2d_planes8_fn planes8,
-                const tensor *in, tensor *out, threadpool *tp) {
-  run_planes(params, window, NULL, planes8, in, out, tp);
+void pool2d_run(const void *params, pool2d_window_fn window, const tensor *in, tensor *out,
+                threadpool *tp) {
+  run_planes(params, window, NULL, NULL, in, out, tp);
 }
 
 void pool2d_run_planes(const void *params, pool2d_plane_fn plane, const tensor *in, tensor *out,
                        threadpool *tp) {
   run_planes(params, NULL, plane, NULL, in, out, tp);
+}
+
+void pool2d_run_groups(const void *params, pool2d_planes_fn planes, const tensor *in, tensor *out,
+                       threadpool *tp) {
+  run_planes(params, NULL, NULL, planes, in, out, tp);
 }

@@ -17,17 +17,16 @@ typedef float (*pool2d_window_fn)(const pool2d_job *j, const float *plane, int64
  * plane-at-a-time kernel. */
 typedef void (*pool2d_plane_fn)(const pool2d_job *j, const float *plane, float *out);
 
-/* Output planes of 8 consecutive input planes at once (plane i at src + i * j->h * j->w, its
- * output at dst + i * j->oh * j->ow), each value computed as window would: 8 independent
- * sums instead of one chain of dependent additions (a global average over 7 x 7 waited on
- * 49 additions per channel). */
-typedef void (*pool2d_planes8_fn)(const pool2d_job *j, const float *src, float *dst);
+/* Output planes of n (1..8) consecutive planes at once (plane i at src + i * j->h * j->w, its
+ * output at dst + i * j->oh * j->ow), for ops that keep planes in separate lanes; each
+ * plane's values must not depend on n. */
+typedef void (*pool2d_planes_fn)(const pool2d_job *j, const float *src, float *dst, size_t n);
 
 struct pool2d_job {
   const void *params; /* the op's parameters */
   pool2d_window_fn window;
-  pool2d_plane_fn plane;     /* used instead of window when set */
-  pool2d_planes8_fn planes8; /* NULL, or used for each 8 planes of a thread's share */
+  pool2d_plane_fn plane;   /* used instead of window when set */
+  pool2d_planes_fn planes; /* used instead of both when set */
   const float *x;
   float *y;
   int64_t h, w, oh, ow;
@@ -46,13 +45,16 @@ cnnrt_status pool2d_check_input(const shape *in, const err_ctx *e);
 cnnrt_status pool2d_infer_window(const window_axis axis[2], const shape *in, shape *out,
                                  const err_ctx *e);
 
-/* Runs window for every output of every plane of in[0] into out; planes8 (NULL: none)
- * for groups of 8 planes, which must give the same bits as window. */
-void pool2d_run(const void *params, pool2d_window_fn window, pool2d_planes8_fn planes8,
-                const tensor *in, tensor *out, threadpool *tp);
+/* Runs window for every output of every plane of in[0] into out. */
+void pool2d_run(const void *params, pool2d_window_fn window, const tensor *in, tensor *out,
+                threadpool *tp);
 
 /* Runs plane for every plane of in[0] into out. */
 void pool2d_run_planes(const void *params, pool2d_plane_fn plane, const tensor *in, tensor *out,
+                       threadpool *tp);
+
+/* Runs planes for every 8 planes of a thread's share of in[0], then for the rest. */
+void pool2d_run_groups(const void *params, pool2d_planes_fn planes, const tensor *in, tensor *out,
                        threadpool *tp);
 
 /* MaxPool2d of in into out (ops/pool2d_rows.c): -inf padding, NaN propagates. */
